@@ -1,0 +1,41 @@
+"""Copying a version into another model (or the same): promotion across environments."""
+from resolvers import lookups, validation
+from resolvers.aliases import point
+from resolvers.errors import invalid
+from resolvers.idempotency import remembered
+from resolvers.models import insert_model
+from resolvers.versions import insert_version
+from store.queries import version_tags
+from store.tables import ModelVersion
+
+SOURCE = ("input", "source")
+
+
+def copy(viewer, source_name: str, source_version: int | None, source_alias: str | None,
+         destination_name: str, aliases, idempotency_key) -> ModelVersion:
+    validation.model_name(destination_name, "input", "destinationName")
+    if (source_version is None) == (source_alias is None):
+        raise invalid("Give exactly one of source.version and source.alias.", *SOURCE)
+    alias_names = list(aliases or [])
+    for index, alias in enumerate(alias_names):
+        validation.alias(alias, "input", "aliases", str(index))
+    request = {"source": [source_name, source_version, source_alias], "destination": destination_name,
+               "aliases": alias_names}
+
+    def make_copy() -> ModelVersion:
+        # An alias is resolved now: the copy is of the version it points at today.
+        if source_alias is not None:
+            original = lookups.version_by_alias(source_name, source_alias, (*SOURCE, "name"), (*SOURCE, "alias"))
+        else:
+            original = lookups.version(source_name, source_version, (*SOURCE, "name"), (*SOURCE, "version"))
+        destination, _ = insert_model(viewer, destination_name)
+        tags = {t.key: t.value for t in version_tags([original.id]).get(original.id, [])}
+        made = insert_version(
+            viewer, destination, source=f"models:/{original.model.name}/{original.version}",
+            download_uri=original.download_uri, run_id=original.run_id, run_link=original.run_link,
+            description=original.description, tag_values=tags, copied_from=original.id)
+        for alias in alias_names:
+            point(destination, alias, made)
+        return made
+
+    return remembered("copyModelVersion", idempotency_key, request, make_copy)

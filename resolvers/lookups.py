@@ -1,0 +1,55 @@
+"""Finding the rows a mutation acts on, inside its transaction, or failing with NOT_FOUND."""
+from resolvers import validation
+from resolvers.errors import not_found
+from store.queries import version_rows
+from store.tables import ModelAlias, ModelVersion, RegisteredModel
+
+NAME = ("input", "name")
+VERSION = ("input", "version")
+ALIAS = ("input", "alias")
+
+
+def model(name: str, field: tuple = NAME, lock: bool = False) -> RegisteredModel:
+    query = RegisteredModel.select().where(RegisteredModel.name == name)
+    if lock:
+        # Serialises writers of one model on PostgreSQL. SQLite writers hold the whole
+        # database already (BEGIN IMMEDIATE); peewee leaves FOR UPDATE out there.
+        query = query.for_update()
+    found = query.first()
+    if found is None:
+        raise not_found(f"Registered model {name!r} not found.", *field)
+    return found
+
+
+def version(name: str, number: int, name_field: tuple = NAME, version_field: tuple = VERSION):
+    validation.version_number(number, *version_field)
+    found = (version_rows()
+             .where((RegisteredModel.name == name) & (ModelVersion.version == number))
+             .first())
+    if found is None:
+        model(name, name_field)
+        raise not_found(f"Version {number} of model {name!r} not found.", *version_field)
+    return found
+
+
+def version_by_alias(name: str, alias: str, name_field: tuple = NAME, alias_field: tuple = ALIAS):
+    """`latest` (any case) is the highest live version; `vN` is version N."""
+    owner = model(name, name_field)
+    query = version_rows().where(ModelVersion.model == owner.id)
+    if alias.lower() == "latest":
+        found = query.order_by(ModelVersion.version.desc()).first()
+    elif validation.RESERVED_VERSION_ALIAS.match(alias):
+        found = query.where(ModelVersion.version == int(alias[1:])).first()
+    else:
+        found = (query.switch(ModelVersion)
+                 .join(ModelAlias, on=(ModelAlias.version == ModelVersion.id))
+                 .where(ModelAlias.alias == alias).first())
+    if found is None:
+        raise not_found(f"Alias {alias!r} of model {name!r} not found.", *alias_field)
+    return found
+
+
+def touch(model: RegisteredModel, at: int) -> None:
+    """A model's updatedAt moves with any change to it or to its versions, tags and aliases."""
+    RegisteredModel.update(updated_at=at).where(RegisteredModel.id == model.id).execute()
+    model.updated_at = at

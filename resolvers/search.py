@@ -1,0 +1,154 @@
+"""Searching and paging registered models and model versions.
+
+The typed `filter` and the `query` filter string compile to one condition; `orderBy`
+gets tie-breakers appended so the order is total (models by name, versions by name then
+number), which is what keeps keyset cursors from skipping or repeating rows.
+"""
+import json
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Sequence
+
+from peewee import fn
+
+from resolvers.filter_string import parse_model_filter, parse_version_filter
+from resolvers.filters import model_filter, version_filter
+from resolvers.paging import (
+    Page,
+    PageRequest,
+    SortKey,
+    cursor_condition,
+    cut_page,
+    page_request,
+    scan_keys,
+)
+from store.queries import version_rows
+from store.tables import ModelVersion, RegisteredModel
+
+MODEL_KEYS = {
+    "NAME": (RegisteredModel.name, lambda m: m.name),
+    "CREATED_AT": (RegisteredModel.created_at, lambda m: m.created_at),
+    "UPDATED_AT": (RegisteredModel.updated_at, lambda m: m.updated_at),
+}
+VERSION_KEYS = {
+    "NAME": (RegisteredModel.name, lambda v: v.model.name),
+    "VERSION": (ModelVersion.version, lambda v: v.version),
+    "CREATED_AT": (ModelVersion.created_at, lambda v: v.created_at),
+    "UPDATED_AT": (ModelVersion.updated_at, lambda v: v.updated_at),
+}
+MODEL_DEFAULT_ORDER = [("NAME", "ASC")]
+VERSION_DEFAULT_ORDER = [("NAME", "ASC"), ("VERSION", "DESC")]
+
+
+def sort_keys(order_by: Sequence[tuple[str, str]] | None, table: dict, default, tie_breakers) -> list[SortKey]:
+    keys: list[SortKey] = []
+    for field, direction in list(order_by or default) + [(t, "ASC") for t in tie_breakers]:
+        if any(k.name == field for k in keys):
+            continue
+        column, value = table[field]
+        keys.append(SortKey(field, column, value, direction == "DESC"))
+    return keys
+
+
+def model_keys(order_by) -> list[SortKey]:
+    return sort_keys(order_by, MODEL_KEYS, MODEL_DEFAULT_ORDER, ["NAME"])
+
+
+def version_keys(order_by) -> list[SortKey]:
+    return sort_keys(order_by, VERSION_KEYS, VERSION_DEFAULT_ORDER, ["NAME", "VERSION"])
+
+
+@dataclass
+class Connection:
+    """One page of rows, how to make their cursors, and how to count them all."""
+
+    page: Page
+    keys: list[SortKey]
+    count: Callable[[], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Search:
+    """A checked search: the condition, the order and the page wanted."""
+
+    filter_spec: dict
+    keys: tuple[SortKey, ...]
+    request: PageRequest
+
+    @property
+    def key(self) -> tuple:
+        """Hashable identity, so loaders can batch the same search over many parents."""
+        order = tuple((k.name, k.descending) for k in self.keys)
+        return (json.dumps(self.filter_spec, sort_keys=True, default=str), order, self.request.key)
+
+
+def combine(filter_spec: dict | None, query: str | None, parse) -> dict:
+    parts = [p for p in (filter_spec or {}, parse(query)) if p]
+    if len(parts) == 2:
+        return {"and": parts}
+    return parts[0] if parts else {}
+
+
+def model_search(filter_spec, query, order_by, first, after, last, before) -> Search:
+    keys = model_keys(order_by)
+    spec = combine(filter_spec, query, parse_model_filter)
+    model_filter.compile(spec)  # refuse a bad filter before any page is fetched
+    return Search(spec, tuple(keys), page_request(first, after, last, before, keys))
+
+
+def version_search(filter_spec, query, order_by, first, after, last, before) -> Search:
+    keys = version_keys(order_by)
+    spec = combine(filter_spec, query, parse_version_filter)
+    version_filter.compile(spec)
+    return Search(spec, tuple(keys), page_request(first, after, last, before, keys))
+
+
+def _ordered(query, search: Search):
+    keys = scan_keys(search.keys, search.request)
+    return query.order_by(*[k.ordering for k in keys])
+
+
+def models_page(search: Search) -> Page:
+    query = RegisteredModel.select().where(
+        model_filter.compile(search.filter_spec) & cursor_condition(search.keys, search.request))
+    return cut_page(list(_ordered(query, search).limit(search.request.limit + 1)), search.request)
+
+
+def count_models(search: Search) -> int:
+    return RegisteredModel.select().where(model_filter.compile(search.filter_spec)).count()
+
+
+def versions_page(search: Search) -> Page:
+    query = version_rows().where(
+        version_filter.compile(search.filter_spec) & cursor_condition(search.keys, search.request))
+    return cut_page(list(_ordered(query, search).limit(search.request.limit + 1)), search.request)
+
+
+def count_versions(search: Search) -> int:
+    return version_rows().where(version_filter.compile(search.filter_spec)).count()
+
+
+def versions_pages(model_ids: list[int], search: Search) -> dict[int, Page]:
+    """One page of versions for each of many models, in one statement (a window per model)."""
+    keys = scan_keys(search.keys, search.request)
+    position = fn.ROW_NUMBER().over(
+        partition_by=[ModelVersion.model], order_by=[k.ordering for k in keys]).alias("position")
+    ranked = (version_rows().select(ModelVersion.id, position)
+              .where(ModelVersion.model.in_(model_ids)
+                     & version_filter.compile(search.filter_spec)
+                     & cursor_condition(search.keys, search.request))
+              .alias("ranked"))
+    query = (version_rows().switch(ModelVersion)
+             .join(ranked, on=(ModelVersion.id == ranked.c.id))
+             .where(ranked.c.position <= search.request.limit + 1)
+             .order_by(ModelVersion.model, ranked.c.position))
+    grouped: dict[int, list] = {model_id: [] for model_id in model_ids}
+    for version in query:
+        grouped[version.model_id].append(version)
+    return {model_id: cut_page(rows, search.request) for model_id, rows in grouped.items()}
+
+
+def count_versions_by_model(model_ids: list[int], search: Search) -> dict[int, int]:
+    query = (version_rows().select(ModelVersion.model, fn.COUNT(ModelVersion.id))
+             .where(ModelVersion.model.in_(model_ids) & version_filter.compile(search.filter_spec))
+             .group_by(ModelVersion.model).tuples())
+    return dict(query)

@@ -1,0 +1,143 @@
+"""The registry's rules for names and values (REFERENCE.md, Names and values).
+
+Each check raises INVALID_ARGUMENT naming the input field at fault, and returns the
+value as it is to be stored.
+"""
+import re
+from urllib.parse import unquote
+
+from resolvers.errors import invalid
+
+MAX_NAME = 256
+MAX_TAG_KEY = 250
+MAX_TAG_VALUE = 100_000
+MAX_ALIAS = 255
+MAX_TEXT = 65_535
+MAX_RUN_ID = 255
+MAX_IDEMPOTENCY_KEY = 255
+MAX_PAGE = 1000
+DEFAULT_PAGE = 50
+
+TAG_KEY = re.compile(r"^[/\w.\- :]*$")
+ALIAS = re.compile(r"^[\w\-]*$")
+RESERVED_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
+
+
+def model_name(name: str, *field: str) -> str:
+    field = field or ("input", "name")
+    trimmed = name.strip()
+    if not trimmed:
+        raise invalid("A model name must not be empty.", *field)
+    if len(name) > MAX_NAME:
+        raise invalid(f"A model name has at most {MAX_NAME} characters; got {len(name)}.", *field)
+    if "/" in name or ":" in name:
+        raise invalid(f"A model name may not contain '/' or ':': {name!r}.", *field)
+    if trimmed.startswith("./") or ".." in trimmed or trimmed in (".",):
+        raise invalid(f"A model name may not be a path ('..', './'): {name!r}.", *field)
+    return name
+
+
+def tag_key(key: str, *field: str) -> str:
+    if not key:
+        raise invalid("A tag key must not be empty.", *field)
+    if len(key) > MAX_TAG_KEY:
+        raise invalid(f"A tag key has at most {MAX_TAG_KEY} characters; got {len(key)}.", *field)
+    if not TAG_KEY.match(key):
+        raise invalid(
+            f"Invalid tag key {key!r}: use letters, digits and _ - . / : or spaces.", *field
+        )
+    return key
+
+
+def tag_value(value: str, *field: str) -> str:
+    if len(value) > MAX_TAG_VALUE:
+        raise invalid(f"A tag value has at most {MAX_TAG_VALUE} characters; got {len(value)}.", *field)
+    return value
+
+
+def tags(entries, *field: str) -> dict[str, str]:
+    """Validated (key, value) pairs as a dict; a key given twice is an error."""
+    result: dict[str, str] = {}
+    for index, (key, value) in enumerate(entries or ()):
+        at = (*field, str(index))
+        tag_key(key, *at, "key")
+        tag_value(value, *at, "value")
+        if key in result:
+            raise invalid(f"Tag key {key!r} is given more than once.", *at, "key")
+        result[key] = value
+    return result
+
+
+def alias(name: str, *field: str) -> str:
+    """An alias to set: reserved names (latest, v1, V2...) are refused."""
+    alias_syntax(name, *field)
+    if name.lower() == "latest" or RESERVED_VERSION_ALIAS.match(name):
+        raise invalid(f"Alias {name!r} is reserved: 'latest' and 'v<number>' name versions already.", *field)
+    return name
+
+
+def alias_syntax(name: str, *field: str) -> str:
+    if not name:
+        raise invalid("An alias must not be empty.", *field)
+    if len(name) > MAX_ALIAS:
+        raise invalid(f"An alias has at most {MAX_ALIAS} characters; got {len(name)}.", *field)
+    if not ALIAS.match(name):
+        raise invalid(f"Invalid alias {name!r}: use letters, digits, '_' and '-' only.", *field)
+    return name
+
+
+def text(value: str | None, what: str, *field: str) -> str | None:
+    if value is not None and len(value) > MAX_TEXT:
+        raise invalid(f"A {what} has at most {MAX_TEXT} characters; got {len(value)}.", *field)
+    return value
+
+
+def version_number(version: int, *field: str) -> int:
+    if version < 1:
+        raise invalid(f"A version number is an integer from 1; got {version}.", *field)
+    return version
+
+
+def source(uri: str, *field: str) -> str:
+    if not uri or not uri.strip():
+        raise invalid("A source must not be empty.", *field)
+    if len(uri) > MAX_TEXT:
+        raise invalid(f"A source has at most {MAX_TEXT} characters; got {len(uri)}.", *field)
+    # Decode until stable so that %2e%2e (or %252e%252e) cannot smuggle a '..' segment.
+    decoded, previous = uri, None
+    while decoded != previous:
+        previous, decoded = decoded, unquote(decoded)
+    if ".." in re.split(r"[/\\]", decoded):
+        raise invalid(f"A source may not contain a '..' path segment: {uri!r}.", *field)
+    return uri
+
+
+def short_text(value: str | None, what: str, limit: int, *field: str) -> str | None:
+    if value is not None and len(value) > limit:
+        raise invalid(f"A {what} has at most {limit} characters; got {len(value)}.", *field)
+    return value
+
+
+def page_size(value: int | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if value < 0:
+        raise invalid(f"`{name}` must not be negative; got {value}.", name)
+    if value > MAX_PAGE:
+        raise invalid(f"`{name}` is at most {MAX_PAGE}; got {value}.", name)
+    return value
+
+
+def refuse_nul(value, field: tuple) -> None:
+    """No text the registry stores or searches may hold a NUL character (PostgreSQL
+    cannot store one); find the first, wherever it is in the input."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise invalid("Text may not contain a NUL (\\u0000) character.", *field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(item, (*field, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            refuse_nul(item, (*field, str(index)))

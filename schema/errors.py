@@ -1,0 +1,42 @@
+"""Errors as the client sees them: every GraphQL error carries `extensions.code`.
+
+A RegistryError raised by a query becomes its code and message; a document that does
+not parse or validate says so; anything unexpected is masked — the client gets only a
+request id, and the log gets the id with the traceback.
+"""
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import RegistryError
+
+log = logging.getLogger("registry.errors")
+
+
+def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, RegistryError):
+        extensions = {"code": original.code}
+        if original.field:
+            extensions["field"] = list(original.field)
+        return GraphQLError(original.message, error.nodes, error.source, error.positions, error.path,
+                            extensions=extensions)
+    if original is None:
+        code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+        error.extensions = {**(error.extensions or {}), "code": code}
+        return error
+    log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=original)
+    return GraphQLError(
+        f"Internal error (request id {request_id}).", error.nodes, error.source, error.positions, error.path,
+        extensions={"code": "INTERNAL", "requestId": request_id})
+
+
+class ErrorReporting(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            request_id = getattr(self.execution_context.context, "request_id", "-")
+            result.errors = [client_error(error, request_id) for error in result.errors]

@@ -1,0 +1,104 @@
+"""Mutation payloads: the result, or `userErrors` saying why there is none."""
+from typing import Optional
+
+import strawberry
+
+from resolvers.errors import RegistryError
+from schema.enums import ErrorCode
+from schema.types import ModelAlias, ModelVersion, RegisteredModel
+
+
+@strawberry.type
+class UserError:
+    field: Optional[list[str]] = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "tags", "0", "key"].')
+    message: str
+    code: ErrorCode
+
+    @classmethod
+    def of(cls, error: RegistryError) -> "UserError":
+        return cls(field=list(error.field) if error.field else None, message=error.message,
+                   code=ErrorCode(error.code))
+
+
+@strawberry.type
+class Payload:
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreateRegisteredModelPayload(Payload):
+    registered_model: Optional[RegisteredModel] = None
+
+
+@strawberry.type
+class UpdateRegisteredModelPayload(Payload):
+    registered_model: Optional[RegisteredModel] = None
+
+
+@strawberry.type
+class RenameRegisteredModelPayload(Payload):
+    registered_model: Optional[RegisteredModel] = None
+
+
+@strawberry.type
+class DeleteRegisteredModelPayload(Payload):
+    deleted_registered_model_id: Optional[strawberry.ID] = None
+
+
+@strawberry.type
+class SetRegisteredModelTagPayload(Payload):
+    registered_model: Optional[RegisteredModel] = None
+
+
+@strawberry.type
+class DeleteRegisteredModelTagPayload(Payload):
+    registered_model: Optional[RegisteredModel] = None
+
+
+@strawberry.type
+class CreateModelVersionPayload(Payload):
+    model_version: Optional[ModelVersion] = None
+
+
+@strawberry.type
+class UpdateModelVersionPayload(Payload):
+    model_version: Optional[ModelVersion] = None
+
+
+@strawberry.type
+class DeleteModelVersionPayload(Payload):
+    deleted_model_version_id: Optional[strawberry.ID] = None
+
+
+@strawberry.type
+class SetModelVersionTagPayload(Payload):
+    model_version: Optional[ModelVersion] = None
+
+
+@strawberry.type
+class DeleteModelVersionTagPayload(Payload):
+    model_version: Optional[ModelVersion] = None
+
+
+@strawberry.type
+class SetModelAliasPayload(Payload):
+    alias: Optional[ModelAlias] = None
+    previous_version: Optional[ModelVersion] = strawberry.field(
+        default=None, description="The version the alias pointed to before, when it moved.")
+
+
+@strawberry.type
+class DeleteModelAliasPayload(Payload):
+    registered_model: Optional[RegisteredModel] = None
+
+
+@strawberry.type
+class TransitionModelVersionStagePayload(Payload):
+    model_version: Optional[ModelVersion] = None
+    archived_versions: list[ModelVersion] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CopyModelVersionPayload(Payload):
+    model_version: Optional[ModelVersion] = None

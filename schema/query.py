@@ -1,0 +1,117 @@
+"""Read access to the registry: lookups by name, by global ID, and searches with paging."""
+from typing import Optional
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.errors import not_found
+from resolvers.search import (
+    Connection as PageOfRows,
+    count_models,
+    count_versions,
+    model_search,
+    models_page,
+    version_search,
+    versions_page,
+)
+from resolvers.validation import refuse_nul
+from schema.enums import Stage
+from schema.inputs import ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder, order_pairs, plain
+from schema.node import Node, from_global_id
+from schema.types import Connection, ModelVersion, RegisteredModel, _stages, resolve_alias
+
+SEARCH_HELP = (
+    "`query` takes MLflow's filter-string syntax (e.g. \"name LIKE 'fraud%' AND tags.team = 'risk'\"); "
+    "`filter` the typed form; when both are given they are ANDed."
+)
+
+
+async def load_node(info: Info, global_id: str):
+    decoded = from_global_id(global_id)
+    if decoded is None:
+        return None
+    type_name, pk = decoded
+    loaders = info.context.loaders
+    if type_name == "RegisteredModel":
+        return await loaders.model_by_id.load(pk)
+    if type_name == "ModelVersion":
+        return await loaders.version_by_id.load(pk)
+    return None
+
+
+async def _model_id(info: Info, name: str) -> int | None:
+    model = await info.context.loaders.model_by_name.load(name)
+    return model.id if model else None
+
+
+def _checked(filter_input, query: str | None) -> dict:
+    spec = plain(filter_input) or {}
+    refuse_nul(spec, ("filter",))
+    refuse_nul(query, ("query",))
+    return spec
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
+        return await load_node(info, id)
+
+    @strawberry.field
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Optional[Node]]:
+        return [await load_node(info, global_id) for global_id in ids]
+
+    @strawberry.field
+    async def registered_model(self, info: Info, name: str) -> Optional[RegisteredModel]:
+        return await info.context.loaders.model_by_name.load(name)
+
+    @strawberry.field(description=SEARCH_HELP)
+    async def registered_models(
+        self,
+        info: Info,
+        first: Optional[int] = None,
+        after: Optional[str] = None,
+        last: Optional[int] = None,
+        before: Optional[str] = None,
+        filter: Optional[RegisteredModelFilter] = None,
+        query: Optional[str] = None,
+        order_by: Optional[list[RegisteredModelOrder]] = None,
+    ) -> Connection[RegisteredModel]:
+        search = model_search(_checked(filter, query), query, order_pairs(order_by), first, after, last, before)
+        store = info.context.store
+        page = await store.run(models_page, search)
+        return PageOfRows(page, list(search.keys), lambda: store.run(count_models, search))
+
+    @strawberry.field
+    async def model_version(self, info: Info, name: str, version: int) -> Optional[ModelVersion]:
+        model_id = await _model_id(info, name)
+        return model_id and await info.context.loaders.version_by_number.load((model_id, version))
+
+    @strawberry.field
+    async def model_version_by_alias(self, info: Info, name: str, alias: str) -> Optional[ModelVersion]:
+        model_id = await _model_id(info, name)
+        return model_id and await resolve_alias(info, model_id, alias)
+
+    @strawberry.field(description=SEARCH_HELP)
+    async def model_versions(
+        self,
+        info: Info,
+        first: Optional[int] = None,
+        after: Optional[str] = None,
+        last: Optional[int] = None,
+        before: Optional[str] = None,
+        filter: Optional[ModelVersionFilter] = None,
+        query: Optional[str] = None,
+        order_by: Optional[list[ModelVersionOrder]] = None,
+    ) -> Connection[ModelVersion]:
+        search = version_search(_checked(filter, query), query, order_pairs(order_by), first, after, last, before)
+        store = info.context.store
+        page = await store.run(versions_page, search)
+        return PageOfRows(page, list(search.keys), lambda: store.run(count_versions, search))
+
+    @strawberry.field
+    async def latest_versions(self, info: Info, name: str, stages: Optional[list[Stage]] = None) -> list[ModelVersion]:
+        model_id = await _model_id(info, name)
+        if model_id is None:
+            raise not_found(f"Registered model {name!r} not found.", "name")
+        return await info.context.loaders.latest_versions_by_model_id.load((model_id, _stages(stages)))

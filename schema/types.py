@@ -1,0 +1,229 @@
+"""The registry's object types. Resolvers hand over store rows; plain attributes stay
+plain synchronous fields, nested lists go through the request's DataLoaders."""
+from datetime import datetime
+from typing import Generic, Optional, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.paging import encode_cursor
+from resolvers.search import Connection as PageOfRows
+from resolvers.search import version_search
+from resolvers.validation import RESERVED_VERSION_ALIAS, STAGES
+from schema.enums import ModelVersionStatus, Stage
+from schema.inputs import ModelVersionFilter, ModelVersionOrder, order_pairs, plain
+from schema.node import Node, to_global_id
+from schema.scalars import from_ms
+from store import tables
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: Optional[str]
+    end_cursor: Optional[str]
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    """A page of a list; the root is a resolvers.search.Connection."""
+
+    @strawberry.field
+    def edges(self: PageOfRows) -> list[Edge[T]]:
+        return [Edge(cursor=encode_cursor(row, self.keys), node=row) for row in self.page.rows]
+
+    @strawberry.field
+    def nodes(self: PageOfRows) -> list[T]:
+        return self.page.rows
+
+    @strawberry.field
+    def page_info(self: PageOfRows) -> PageInfo:
+        rows = self.page.rows
+        return PageInfo(
+            has_next_page=self.page.has_next,
+            has_previous_page=self.page.has_previous,
+            start_cursor=encode_cursor(rows[0], self.keys) if rows else None,
+            end_cursor=encode_cursor(rows[-1], self.keys) if rows else None,
+        )
+
+    @strawberry.field
+    async def total_count(self: PageOfRows) -> int:
+        return await self.count()
+
+
+@strawberry.type
+class Tag:
+    key: str
+    value: str
+
+
+def _tag_value(tags, key: str) -> str | None:
+    return next((t.value for t in tags if t.key == key), None)
+
+
+def _stages(stages: Optional[list[Stage]]) -> tuple[str, ...]:
+    return tuple(sorted({s.value for s in stages})) if stages else STAGES
+
+
+@strawberry.type
+class ModelAlias:
+    alias: str
+
+    @strawberry.field
+    def version_number(self: tables.ModelAlias) -> int:
+        return self.version.version
+
+    @strawberry.field
+    def model_version(self: tables.ModelAlias) -> "ModelVersion":
+        return self.version
+
+
+@strawberry.type
+class RegisteredModel(Node):
+    name: str
+    description: Optional[str]
+    created_by: Optional[str]
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, tables.RegisteredModel)
+
+    @strawberry.field
+    def id(self: tables.RegisteredModel) -> strawberry.ID:
+        return to_global_id("RegisteredModel", self.id)
+
+    @strawberry.field
+    def created_at(self: tables.RegisteredModel) -> datetime:
+        return from_ms(self.created_at)
+
+    @strawberry.field
+    def updated_at(self: tables.RegisteredModel) -> datetime:
+        return from_ms(self.updated_at)
+
+    @strawberry.field
+    async def tags(self: tables.RegisteredModel, info: Info) -> list[Tag]:
+        return await info.context.loaders.tags_by_model_id.load(self.id)
+
+    @strawberry.field
+    async def tag(self: tables.RegisteredModel, info: Info, key: str) -> Optional[str]:
+        return _tag_value(await info.context.loaders.tags_by_model_id.load(self.id), key)
+
+    @strawberry.field
+    async def aliases(self: tables.RegisteredModel, info: Info) -> list[ModelAlias]:
+        return await info.context.loaders.aliases_by_model_id.load(self.id)
+
+    @strawberry.field(description="Latest version in each of the given stages; all four stages when omitted.")
+    async def latest_versions(self: tables.RegisteredModel, info: Info,
+                              stages: Optional[list[Stage]] = None) -> list["ModelVersion"]:
+        return await info.context.loaders.latest_versions_by_model_id.load((self.id, _stages(stages)))
+
+    @strawberry.field
+    async def version(self: tables.RegisteredModel, info: Info, version: int) -> Optional["ModelVersion"]:
+        return await info.context.loaders.version_by_number.load((self.id, version))
+
+    @strawberry.field(description="Resolves an alias; the reserved alias `latest` is the highest live version, "
+                                  "and `vN` is version N.")
+    async def version_by_alias(self: tables.RegisteredModel, info: Info, alias: str) -> Optional["ModelVersion"]:
+        return await resolve_alias(info, self.id, alias)
+
+    @strawberry.field
+    async def versions(
+        self: tables.RegisteredModel,
+        info: Info,
+        first: Optional[int] = None,
+        after: Optional[str] = None,
+        last: Optional[int] = None,
+        before: Optional[str] = None,
+        filter: Optional[ModelVersionFilter] = None,
+        order_by: Optional[list[ModelVersionOrder]] = None,
+    ) -> "Connection[ModelVersion]":
+        loaders = info.context.loaders
+        search = version_search(plain(filter), None, order_pairs(order_by), first, after, last, before)
+        page = await loaders.versions_by_model_id.load((self.id, search))
+        model_id = self.id
+        return PageOfRows(page, list(search.keys), lambda: loaders.version_count_by_model_id.load((model_id, search)))
+
+
+async def resolve_alias(info: Info, model_id: int, alias: str):
+    loaders = info.context.loaders
+    if alias.lower() == "latest":
+        return await loaders.highest_version_by_model_id.load(model_id)
+    if RESERVED_VERSION_ALIAS.match(alias):
+        return await loaders.version_by_number.load((model_id, int(alias[1:])))
+    return await loaders.version_by_alias.load((model_id, alias))
+
+
+@strawberry.type
+class ModelVersion(Node):
+    version: int
+    source: str
+    download_uri: str = strawberry.field(
+        description="Where the artifacts are fetched from; for a copy, the original's location.")
+    run_id: Optional[str]
+    run_link: Optional[str]
+    description: Optional[str]
+    status_message: Optional[str]
+    created_by: Optional[str]
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, tables.ModelVersion)
+
+    @strawberry.field
+    def id(self: tables.ModelVersion) -> strawberry.ID:
+        return to_global_id("ModelVersion", self.id)
+
+    @strawberry.field
+    def registered_model(self: tables.ModelVersion) -> RegisteredModel:
+        return self.model
+
+    @strawberry.field(description="The registered model's name.")
+    def name(self: tables.ModelVersion) -> str:
+        return self.model.name
+
+    @strawberry.field
+    def status(self: tables.ModelVersion) -> ModelVersionStatus:
+        return ModelVersionStatus(self.status)
+
+    @strawberry.field
+    def stage(self: tables.ModelVersion) -> Stage:
+        return Stage(self.stage)
+
+    @strawberry.field
+    def created_at(self: tables.ModelVersion) -> datetime:
+        return from_ms(self.created_at)
+
+    @strawberry.field
+    def updated_at(self: tables.ModelVersion) -> datetime:
+        return from_ms(self.updated_at)
+
+    @strawberry.field
+    async def tags(self: tables.ModelVersion, info: Info) -> list[Tag]:
+        return await info.context.loaders.tags_by_version_id.load(self.id)
+
+    @strawberry.field
+    async def tag(self: tables.ModelVersion, info: Info, key: str) -> Optional[str]:
+        return _tag_value(await info.context.loaders.tags_by_version_id.load(self.id), key)
+
+    @strawberry.field
+    async def aliases(self: tables.ModelVersion, info: Info) -> list[str]:
+        return await info.context.loaders.aliases_by_version_id.load(self.id)
+
+    @strawberry.field(description="The version this one was copied from, when copyModelVersion made it.")
+    async def copied_from(self: tables.ModelVersion, info: Info) -> Optional["ModelVersion"]:
+        if self.copied_from_id is None:
+            return None
+        return await info.context.loaders.version_by_id.load(self.copied_from_id)
+
+
+RegisteredModelConnection = Connection[RegisteredModel]
+ModelVersionConnection = Connection[ModelVersion]

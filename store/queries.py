@@ -1,0 +1,114 @@
+"""Batched reads: each function is one SQL statement for a whole batch of keys.
+
+Version rows always come with their registered model joined in (`version.model`), so a
+version's `name` and `registeredModel` cost nothing more.
+"""
+from collections import defaultdict
+from typing import Iterable
+
+from peewee import fn
+
+from store.tables import ModelAlias, ModelVersion, ModelVersionTag, RegisteredModel, RegisteredModelTag
+
+
+def version_rows():
+    return ModelVersion.select(ModelVersion, RegisteredModel).join(RegisteredModel)
+
+
+def models_by_ids(ids: Iterable[int]) -> dict[int, RegisteredModel]:
+    return {m.id: m for m in RegisteredModel.select().where(RegisteredModel.id.in_(list(ids)))}
+
+
+def models_by_names(names: Iterable[str]) -> dict[str, RegisteredModel]:
+    return {m.name: m for m in RegisteredModel.select().where(RegisteredModel.name.in_(list(names)))}
+
+
+def versions_by_ids(ids: Iterable[int]) -> dict[int, ModelVersion]:
+    return {v.id: v for v in version_rows().where(ModelVersion.id.in_(list(ids)))}
+
+
+def versions_by_numbers(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], ModelVersion]:
+    """Versions by (model id, version number)."""
+    pairs = list(pairs)
+    wanted = ModelVersion.model.in_({m for m, _ in pairs}) & ModelVersion.version.in_({v for _, v in pairs})
+    found = {(v.model_id, v.version): v for v in version_rows().where(wanted)}
+    return {pair: found[pair] for pair in pairs if pair in found}
+
+
+def model_tags(model_ids: Iterable[int]) -> dict[int, list[RegisteredModelTag]]:
+    grouped = defaultdict(list)
+    query = (RegisteredModelTag.select()
+             .where(RegisteredModelTag.model.in_(list(model_ids)))
+             .order_by(RegisteredModelTag.key))
+    for tag in query:
+        grouped[tag.model_id].append(tag)
+    return grouped
+
+
+def version_tags(version_ids: Iterable[int]) -> dict[int, list[ModelVersionTag]]:
+    grouped = defaultdict(list)
+    query = (ModelVersionTag.select()
+             .where(ModelVersionTag.version.in_(list(version_ids)))
+             .order_by(ModelVersionTag.key))
+    for tag in query:
+        grouped[tag.version_id].append(tag)
+    return grouped
+
+
+def _alias_rows():
+    """Aliases with the version each points at, and that version's model."""
+    return (ModelAlias.select(ModelAlias, ModelVersion, RegisteredModel)
+            .join(ModelVersion, on=(ModelAlias.version == ModelVersion.id))
+            .join(RegisteredModel, on=(ModelVersion.model == RegisteredModel.id)))
+
+
+def aliases_by_model(model_ids: Iterable[int]) -> dict[int, list[ModelAlias]]:
+    grouped = defaultdict(list)
+    for alias in _alias_rows().where(ModelAlias.model.in_(list(model_ids))).order_by(ModelAlias.alias):
+        grouped[alias.model_id].append(alias)
+    return grouped
+
+
+def aliases_by_version(version_ids: Iterable[int]) -> dict[int, list[str]]:
+    grouped = defaultdict(list)
+    query = (ModelAlias.select(ModelAlias.version, ModelAlias.alias)
+             .where(ModelAlias.version.in_(list(version_ids)))
+             .order_by(ModelAlias.alias).tuples())
+    for version_id, alias in query:
+        grouped[version_id].append(alias)
+    return grouped
+
+
+def versions_by_alias(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], ModelVersion]:
+    """Versions by (model id, alias)."""
+    pairs = list(pairs)
+    query = _alias_rows().where(
+        ModelAlias.model.in_({m for m, _ in pairs}) & ModelAlias.alias.in_({a for _, a in pairs}))
+    found = {(a.model_id, a.alias): a.version for a in query}
+    return {pair: found[pair] for pair in pairs if pair in found}
+
+
+def latest_versions(model_ids: Iterable[int], stages: Iterable[str]) -> dict[int, list[ModelVersion]]:
+    """The highest-numbered version in each of `stages`, per model, by version number."""
+    newest = (ModelVersion.select(ModelVersion.model, fn.MAX(ModelVersion.version).alias("top"))
+              .where(ModelVersion.model.in_(list(model_ids)) & ModelVersion.stage.in_(list(stages)))
+              .group_by(ModelVersion.model, ModelVersion.stage)
+              .alias("newest"))
+    query = (version_rows().switch(ModelVersion)
+             .join(newest, on=((ModelVersion.model == newest.c.model_id) & (ModelVersion.version == newest.c.top)))
+             .order_by(ModelVersion.model, ModelVersion.version))
+    grouped = defaultdict(list)
+    for version in query:
+        grouped[version.model_id].append(version)
+    return grouped
+
+
+def highest_versions(model_ids: Iterable[int]) -> dict[int, ModelVersion]:
+    """The highest-numbered live version of each model (the reserved alias `latest`)."""
+    newest = (ModelVersion.select(ModelVersion.model, fn.MAX(ModelVersion.version).alias("top"))
+              .where(ModelVersion.model.in_(list(model_ids)))
+              .group_by(ModelVersion.model)
+              .alias("newest"))
+    query = (version_rows().switch(ModelVersion)
+             .join(newest, on=((ModelVersion.model == newest.c.model_id) & (ModelVersion.version == newest.c.top))))
+    return {v.model_id: v for v in query}

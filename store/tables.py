@@ -1,0 +1,114 @@
+"""The registry's tables. Timestamps are UTC epoch milliseconds (BIGINT): exact,
+backend-neutral and cheap to compare in keyset cursors."""
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    CharField,
+    DatabaseProxy,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+class Table(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class RegisteredModel(Table):
+    id = AutoField()
+    name = CharField(max_length=256, unique=True)
+    description = TextField(null=True)
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+    created_by = CharField(null=True)
+    # Highest version number ever issued: numbers are never reused, even after deletes.
+    last_version = IntegerField(default=0)
+
+    class Meta:
+        table_name = "registered_models"
+        indexes = ((("created_at", "id"), False), (("updated_at", "id"), False))
+
+
+class ModelVersion(Table):
+    id = AutoField()
+    model = ForeignKeyField(RegisteredModel, on_delete="CASCADE", backref="versions")
+    version = IntegerField()
+    source = TextField()
+    download_uri = TextField()
+    run_id = CharField(null=True)
+    run_link = TextField(null=True)
+    description = TextField(null=True)
+    status = CharField(max_length=32, default="READY")
+    status_message = TextField(null=True)
+    stage = CharField(max_length=16, default="NONE")
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+    created_by = CharField(null=True)
+    copied_from = ForeignKeyField("self", null=True, on_delete="SET NULL", index=True)
+
+    class Meta:
+        table_name = "model_versions"
+        indexes = (
+            (("model", "version"), True),
+            (("model", "stage", "version"), False),
+            (("created_at", "id"), False),
+            (("updated_at", "id"), False),
+            (("run_id",), False),
+        )
+
+
+class RegisteredModelTag(Table):
+    id = AutoField()
+    model = ForeignKeyField(RegisteredModel, on_delete="CASCADE")
+    key = CharField(max_length=250)
+    value = TextField()
+
+    class Meta:
+        table_name = "registered_model_tags"
+        indexes = ((("model", "key"), True), (("key",), False))
+
+
+class ModelVersionTag(Table):
+    id = AutoField()
+    version = ForeignKeyField(ModelVersion, on_delete="CASCADE")
+    key = CharField(max_length=250)
+    value = TextField()
+
+    class Meta:
+        table_name = "model_version_tags"
+        indexes = ((("version", "key"), True), (("key",), False))
+
+
+class ModelAlias(Table):
+    id = AutoField()
+    model = ForeignKeyField(RegisteredModel, on_delete="CASCADE")
+    alias = CharField(max_length=255)
+    version = ForeignKeyField(ModelVersion, on_delete="CASCADE", index=True)
+
+    class Meta:
+        table_name = "model_aliases"
+        indexes = ((("model", "alias"), True),)
+
+
+class IdempotencyKey(Table):
+    """A retried mutation carrying the same key returns the version the first call made."""
+
+    id = AutoField()
+    operation = CharField(max_length=64)
+    key = CharField(max_length=255)
+    request_hash = CharField(max_length=64)
+    version = ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
+    created_at = BigIntegerField()
+
+    class Meta:
+        table_name = "idempotency_keys"
+        indexes = ((("operation", "key"), True),)
+
+
+ALL_TABLES = [RegisteredModel, ModelVersion, RegisteredModelTag, ModelVersionTag, ModelAlias, IdempotencyKey]
