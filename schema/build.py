@@ -2,7 +2,7 @@
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
-from schema.errors import ErrorReporting
+from schema.errors import ErrorReporting, label_document_error
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types import ModelVersion, RegisteredModel
@@ -10,8 +10,13 @@ from schema.types import ModelVersion, RegisteredModel
 
 class RegistrySchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
-        """ErrorReporting logs what is unexpected, with its request id; expected errors
-        (bad input, not found) are the client's business, not the log's."""
+        """Called with the errors of a document that failed to parse or validate, which
+        never reach ErrorReporting's operation hook: label them with their code. Nothing is
+        logged here: ErrorReporting logs what is unexpected, with its request id, and bad
+        documents are the client's business, not the log's."""
+        for error in errors:
+            if error.original_error is None:
+                label_document_error(error)
 
 
 def build_schema() -> strawberry.Schema:

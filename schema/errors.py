@@ -24,13 +24,17 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
         return GraphQLError(original.message, error.nodes, error.source, error.positions, error.path,
                             extensions=extensions)
     if original is None:
-        code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
-        error.extensions = {**(error.extensions or {}), "code": code}
+        label_document_error(error)
         return error
     log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=original)
     return GraphQLError(
         f"Internal error (request id {request_id}).", error.nodes, error.source, error.positions, error.path,
         extensions={"code": "INTERNAL", "requestId": request_id})
+
+
+def label_document_error(error: GraphQLError) -> None:
+    code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+    error.extensions = {**(error.extensions or {}), "code": code}
 
 
 class ErrorReporting(SchemaExtension):

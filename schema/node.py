@@ -20,6 +20,8 @@ def from_global_id(global_id: str) -> tuple[str, int] | None:
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        return type_name, int(pk)
+        number = int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
+    # Keys are 64-bit: anything larger could only be forged, and overflows the driver.
+    return (type_name, number) if 0 < number < 2**63 else None
