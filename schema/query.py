@@ -51,6 +51,13 @@ def _checked(filter_input, query: str | None) -> dict:
     return spec
 
 
+async def _connection(info: Info, search, fetch_page, count) -> PageOfRows:
+    """A page now; the total only if the client asks for totalCount."""
+    store = info.context.store
+    page = await store.run(fetch_page, search)
+    return PageOfRows(page, list(search.keys), lambda: store.run(count, search))
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -78,9 +85,7 @@ class Query:
         order_by: Optional[list[RegisteredModelOrder]] = None,
     ) -> Connection[RegisteredModel]:
         search = model_search(_checked(filter, query), query, order_pairs(order_by), first, after, last, before)
-        store = info.context.store
-        page = await store.run(models_page, search)
-        return PageOfRows(page, list(search.keys), lambda: store.run(count_models, search))
+        return await _connection(info, search, models_page, count_models)
 
     @strawberry.field
     async def model_version(self, info: Info, name: str, version: int) -> Optional[ModelVersion]:
@@ -105,9 +110,7 @@ class Query:
         order_by: Optional[list[ModelVersionOrder]] = None,
     ) -> Connection[ModelVersion]:
         search = version_search(_checked(filter, query), query, order_pairs(order_by), first, after, last, before)
-        store = info.context.store
-        page = await store.run(versions_page, search)
-        return PageOfRows(page, list(search.keys), lambda: store.run(count_versions, search))
+        return await _connection(info, search, versions_page, count_versions)
 
     @strawberry.field
     async def latest_versions(self, info: Info, name: str, stages: Optional[list[Stage]] = None) -> list[ModelVersion]:

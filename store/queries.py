@@ -35,24 +35,19 @@ def versions_by_numbers(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int
     return {pair: found[pair] for pair in pairs if pair in found}
 
 
-def model_tags(model_ids: Iterable[int]) -> dict[int, list[RegisteredModelTag]]:
+def _tags_by_owner(table, owner, owner_ids: Iterable[int]) -> dict[int, list]:
     grouped = defaultdict(list)
-    query = (RegisteredModelTag.select()
-             .where(RegisteredModelTag.model.in_(list(model_ids)))
-             .order_by(RegisteredModelTag.key))
-    for tag in query:
-        grouped[tag.model_id].append(tag)
+    for tag in table.select().where(owner.in_(list(owner_ids))).order_by(table.key):
+        grouped[getattr(tag, owner.column_name)].append(tag)
     return grouped
+
+
+def model_tags(model_ids: Iterable[int]) -> dict[int, list[RegisteredModelTag]]:
+    return _tags_by_owner(RegisteredModelTag, RegisteredModelTag.model, model_ids)
 
 
 def version_tags(version_ids: Iterable[int]) -> dict[int, list[ModelVersionTag]]:
-    grouped = defaultdict(list)
-    query = (ModelVersionTag.select()
-             .where(ModelVersionTag.version.in_(list(version_ids)))
-             .order_by(ModelVersionTag.key))
-    for tag in query:
-        grouped[tag.version_id].append(tag)
-    return grouped
+    return _tags_by_owner(ModelVersionTag, ModelVersionTag.version, version_ids)
 
 
 def _alias_rows():

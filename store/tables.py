@@ -32,7 +32,8 @@ class RegisteredModel(Table):
 
     class Meta:
         table_name = "registered_models"
-        indexes = ((("created_at", "id"), False), (("updated_at", "id"), False))
+        # Keyset pages in created/updated order break ties by the (unique) name.
+        indexes = ((("created_at", "name"), False), (("updated_at", "name"), False))
 
 
 class ModelVersion(Table):
