@@ -12,9 +12,9 @@ ALIAS = ("input", "alias")
 def model(name: str, field: tuple = NAME, lock: bool = False) -> RegisteredModel:
     query = RegisteredModel.select().where(RegisteredModel.name == name)
     if lock:
-        # Serialises writers of one model on PostgreSQL. SQLite writers hold the whole
-        # database already (BEGIN IMMEDIATE); peewee leaves FOR UPDATE out there.
-        query = query.for_update()
+        # Serialises writers of one model on PostgreSQL. SQLite has no FOR UPDATE, and
+        # needs none: its writers hold the whole database (BEGIN IMMEDIATE).
+        query = query.for_update() if RegisteredModel._meta.database.for_update else query
     found = query.first()
     if found is None:
         raise not_found(f"Registered model {name!r} not found.", *field)
@@ -36,10 +36,11 @@ def version_by_alias(name: str, alias: str, name_field: tuple = NAME, alias_fiel
     """`latest` (any case) is the highest live version; `vN` is version N."""
     owner = model(name, name_field)
     query = version_rows().where(ModelVersion.model == owner.id)
-    if alias.lower() == "latest":
+    kind, target = validation.alias_target(alias)
+    if kind == "latest":
         found = query.order_by(ModelVersion.version.desc()).first()
-    elif validation.RESERVED_VERSION_ALIAS.match(alias):
-        found = query.where(ModelVersion.version == int(alias[1:])).first()
+    elif kind == "version":
+        found = query.where(ModelVersion.version == target).first()
     else:
         found = (query.switch(ModelVersion)
                  .join(ModelAlias, on=(ModelAlias.version == ModelVersion.id))

@@ -18,9 +18,9 @@ MAX_IDEMPOTENCY_KEY = 255
 MAX_PAGE = 1000
 DEFAULT_PAGE = 50
 
-TAG_KEY = re.compile(r"^[/\w.\- :]*$")
-ALIAS = re.compile(r"^[\w\-]*$")
-RESERVED_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+TAG_KEY = re.compile(r"[/\w.\- :]*")
+ALIAS = re.compile(r"[\w\-]*")
+RESERVED_VERSION_ALIAS = re.compile(r"[vV][0-9]+")
 STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 
 
@@ -43,7 +43,7 @@ def tag_key(key: str, *field: str) -> str:
         raise invalid("A tag key must not be empty.", *field)
     if len(key) > MAX_TAG_KEY:
         raise invalid(f"A tag key has at most {MAX_TAG_KEY} characters; got {len(key)}.", *field)
-    if not TAG_KEY.match(key):
+    if not TAG_KEY.fullmatch(key):
         raise invalid(
             f"Invalid tag key {key!r}: use letters, digits and _ - . / : or spaces.", *field
         )
@@ -72,7 +72,7 @@ def tags(entries, *field: str) -> dict[str, str]:
 def alias(name: str, *field: str) -> str:
     """An alias to set: reserved names (latest, v1, V2...) are refused."""
     alias_syntax(name, *field)
-    if name.lower() == "latest" or RESERVED_VERSION_ALIAS.match(name):
+    if name.lower() == "latest" or RESERVED_VERSION_ALIAS.fullmatch(name):
         raise invalid(f"Alias {name!r} is reserved: 'latest' and 'v<number>' name versions already.", *field)
     return name
 
@@ -82,9 +82,19 @@ def alias_syntax(name: str, *field: str) -> str:
         raise invalid("An alias must not be empty.", *field)
     if len(name) > MAX_ALIAS:
         raise invalid(f"An alias has at most {MAX_ALIAS} characters; got {len(name)}.", *field)
-    if not ALIAS.match(name):
+    if not ALIAS.fullmatch(name):
         raise invalid(f"Invalid alias {name!r}: use letters, digits, '_' and '-' only.", *field)
     return name
+
+
+def alias_target(alias: str) -> tuple[str, str | int]:
+    """What an alias names when resolved: ("latest", alias) for the highest live version
+    (any case), ("version", N) for `vN`, else ("alias", alias)."""
+    if alias.lower() == "latest":
+        return "latest", alias
+    if RESERVED_VERSION_ALIAS.fullmatch(alias):
+        return "version", int(alias[1:])
+    return "alias", alias
 
 
 def text(value: str | None, what: str, *field: str) -> str | None:

@@ -11,7 +11,7 @@ from store.tables import ModelVersion, ModelVersionTag, RegisteredModel
 
 DELETABLE_STAGES = ("NONE", "ARCHIVED")
 ARCHIVING_STAGES = ("STAGING", "PRODUCTION")
-MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alias>[\w\-]+))/?$")
+MODELS_URI = re.compile(r"models:/(?P<name>[^/@]+)(?:/(?P<version>[0-9]+)|@(?P<alias>[\w\-]+))/?")
 
 
 def resolve_source(source: str, field: tuple = ("input", "source")) -> tuple[str, str]:
@@ -20,7 +20,7 @@ def resolve_source(source: str, field: tuple = ("input", "source")) -> tuple[str
     validation.source(source, *field)
     if not source.startswith("models:/"):
         return source, source
-    match = MODELS_URI.match(source)
+    match = MODELS_URI.fullmatch(source)
     if match is None:
         raise invalid(f"A models:/ source is models:/NAME/VERSION or models:/NAME@ALIAS; got {source!r}.", *field)
     name = match["name"]

@@ -3,6 +3,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
 from schema.errors import ErrorReporting, label_document_error
+from schema.guards import RefuseNul
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types import ModelVersion, RegisteredModel
@@ -24,7 +25,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[RegisteredModel, ModelVersion],
-        extensions=[ErrorReporting, ParserCache, ValidationCache],
+        extensions=[ErrorReporting, RefuseNul, ParserCache, ValidationCache],
     )
 
 

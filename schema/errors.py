@@ -33,6 +33,9 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
 
 
 def label_document_error(error: GraphQLError) -> None:
+    """An error without a code is about the document: it did not parse, or not validate."""
+    if error.extensions and "code" in error.extensions:
+        return
     code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
     error.extensions = {**(error.extensions or {}), "code": code}
 

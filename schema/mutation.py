@@ -7,7 +7,6 @@ from strawberry.types import Info
 from resolvers import aliases, copies, models, versions
 from resolvers.errors import RegistryError
 from resolvers.models import UNCHANGED
-from resolvers.validation import refuse_nul
 from schema.mutation_inputs import (
     CopyModelVersionInput,
     CreateModelVersionInput,
@@ -25,7 +24,6 @@ from schema.mutation_inputs import (
     UpdateModelVersionInput,
     UpdateRegisteredModelInput,
 )
-from schema.inputs import plain
 from schema.node import to_global_id
 from schema.payloads import (
     CopyModelVersionPayload,
@@ -51,7 +49,6 @@ async def perform(info: Info, input: Any, change: Callable, *args) -> tuple[Any,
     """Run `change(viewer, *args)` in one transaction: (result, []) or (None, [the error])."""
     context = info.context
     try:
-        refuse_nul(plain(input), ("input",))
         return await context.store.run_write(change, context.viewer, *args), []
     except RegistryError as error:
         return None, [UserError.of(error)]

@@ -14,7 +14,7 @@ from resolvers.search import (
     version_search,
     versions_page,
 )
-from resolvers.validation import refuse_nul
+from resolvers.validation import version_number
 from schema.enums import Stage
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder, order_pairs, plain
 from schema.node import Node, from_global_id
@@ -42,13 +42,6 @@ async def load_node(info: Info, global_id: str):
 async def _model_id(info: Info, name: str) -> int | None:
     model = await info.context.loaders.model_by_name.load(name)
     return model.id if model else None
-
-
-def _checked(filter_input, query: str | None) -> dict:
-    spec = plain(filter_input) or {}
-    refuse_nul(spec, ("filter",))
-    refuse_nul(query, ("query",))
-    return spec
 
 
 async def _connection(info: Info, search, fetch_page, count) -> PageOfRows:
@@ -84,11 +77,12 @@ class Query:
         query: Optional[str] = None,
         order_by: Optional[list[RegisteredModelOrder]] = None,
     ) -> Connection[RegisteredModel]:
-        search = model_search(_checked(filter, query), query, order_pairs(order_by), first, after, last, before)
+        search = model_search(plain(filter), query, order_pairs(order_by), first, after, last, before)
         return await _connection(info, search, models_page, count_models)
 
     @strawberry.field
     async def model_version(self, info: Info, name: str, version: int) -> Optional[ModelVersion]:
+        version_number(version, "version")
         model_id = await _model_id(info, name)
         return model_id and await info.context.loaders.version_by_number.load((model_id, version))
 
@@ -109,7 +103,7 @@ class Query:
         query: Optional[str] = None,
         order_by: Optional[list[ModelVersionOrder]] = None,
     ) -> Connection[ModelVersion]:
-        search = version_search(_checked(filter, query), query, order_pairs(order_by), first, after, last, before)
+        search = version_search(plain(filter), query, order_pairs(order_by), first, after, last, before)
         return await _connection(info, search, versions_page, count_versions)
 
     @strawberry.field

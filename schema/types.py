@@ -9,7 +9,7 @@ from strawberry.types import Info
 from resolvers.paging import encode_cursor
 from resolvers.search import Connection as PageOfRows
 from resolvers.search import version_search
-from resolvers.validation import RESERVED_VERSION_ALIAS, STAGES
+from resolvers.validation import STAGES, alias_target, version_number
 from schema.enums import ModelVersionStatus, Stage
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, order_pairs, plain
 from schema.node import Node, to_global_id
@@ -128,6 +128,7 @@ class RegisteredModel(Node):
 
     @strawberry.field
     async def version(self: tables.RegisteredModel, info: Info, version: int) -> Optional["ModelVersion"]:
+        version_number(version, "version")
         return await info.context.loaders.version_by_number.load((self.id, version))
 
     @strawberry.field(description="Resolves an alias; the reserved alias `latest` is the highest live version, "
@@ -155,11 +156,12 @@ class RegisteredModel(Node):
 
 async def resolve_alias(info: Info, model_id: int, alias: str):
     loaders = info.context.loaders
-    if alias.lower() == "latest":
+    kind, target = alias_target(alias)
+    if kind == "latest":
         return await loaders.highest_version_by_model_id.load(model_id)
-    if RESERVED_VERSION_ALIAS.match(alias):
-        return await loaders.version_by_number.load((model_id, int(alias[1:])))
-    return await loaders.version_by_alias.load((model_id, alias))
+    if kind == "version":
+        return await loaders.version_by_number.load((model_id, target))
+    return await loaders.version_by_alias.load((model_id, target))
 
 
 @strawberry.type
