@@ -21,10 +21,16 @@ class SortKey:
     name: str  # e.g. "NAME"; part of the cursor so a cursor from another order is refused
     column: ColumnBase
     value: Callable[[Any], Any]  # the row's value of this key
+    value_type: type  # str or int: what a cursor may carry for this key
     descending: bool = False
 
     def flipped(self) -> "SortKey":
-        return SortKey(self.name, self.column, self.value, not self.descending)
+        return SortKey(self.name, self.column, self.value, self.value_type, not self.descending)
+
+    def accepts(self, value) -> bool:
+        if self.value_type is int:
+            return type(value) is int and -(2**63) <= value < 2**63
+        return type(value) is self.value_type
 
     @property
     def ordering(self):
@@ -74,10 +80,12 @@ def encode_cursor(row, keys: Sequence[SortKey]) -> str:
 def decode_cursor(cursor: str, keys: Sequence[SortKey], field: str) -> list:
     try:
         signature, values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
         raise invalid(f"`{field}` is not a cursor this API gave out.", field) from None
     if signature != _signature(keys) or not isinstance(values, list) or len(values) != len(keys):
         raise invalid(f"`{field}` is a cursor from another ordering; start again without it.", field)
+    if not all(key.accepts(value) for key, value in zip(keys, values)):
+        raise invalid(f"`{field}` is not a cursor this API gave out.", field)
     return values
 
 

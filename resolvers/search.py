@@ -25,15 +25,15 @@ from store.queries import version_rows
 from store.tables import ModelVersion, RegisteredModel
 
 MODEL_KEYS = {
-    "NAME": (RegisteredModel.name, lambda m: m.name),
-    "CREATED_AT": (RegisteredModel.created_at, lambda m: m.created_at),
-    "UPDATED_AT": (RegisteredModel.updated_at, lambda m: m.updated_at),
+    "NAME": (RegisteredModel.name, lambda m: m.name, str),
+    "CREATED_AT": (RegisteredModel.created_at, lambda m: m.created_at, int),
+    "UPDATED_AT": (RegisteredModel.updated_at, lambda m: m.updated_at, int),
 }
 VERSION_KEYS = {
-    "NAME": (RegisteredModel.name, lambda v: v.model.name),
-    "VERSION": (ModelVersion.version, lambda v: v.version),
-    "CREATED_AT": (ModelVersion.created_at, lambda v: v.created_at),
-    "UPDATED_AT": (ModelVersion.updated_at, lambda v: v.updated_at),
+    "NAME": (RegisteredModel.name, lambda v: v.model.name, str),
+    "VERSION": (ModelVersion.version, lambda v: v.version, int),
+    "CREATED_AT": (ModelVersion.created_at, lambda v: v.created_at, int),
+    "UPDATED_AT": (ModelVersion.updated_at, lambda v: v.updated_at, int),
 }
 MODEL_DEFAULT_ORDER = [("NAME", "ASC")]
 VERSION_DEFAULT_ORDER = [("NAME", "ASC"), ("VERSION", "DESC")]
@@ -44,8 +44,8 @@ def sort_keys(order_by: Sequence[tuple[str, str]] | None, table: dict, default, 
     for field, direction in list(order_by or default) + [(t, "ASC") for t in tie_breakers]:
         if any(k.name == field for k in keys):
             continue
-        column, value = table[field]
-        keys.append(SortKey(field, column, value, direction == "DESC"))
+        column, value, value_type = table[field]
+        keys.append(SortKey(field, column, value, value_type, direction == "DESC"))
     return keys
 
 

@@ -1,11 +1,15 @@
 """The GraphQL schema, assembled; `export_sdl()` is what schema/schema.graphql holds."""
+from datetime import datetime
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import ErrorReporting, label_document_error
 from schema.guards import RefuseNul
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.scalars import DATETIME
 from schema.types import ModelVersion, RegisteredModel
 
 
@@ -26,6 +30,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=[RegisteredModel, ModelVersion],
         extensions=[ErrorReporting, RefuseNul, ParserCache, ValidationCache],
+        config=StrawberryConfig(scalar_map={datetime: DATETIME}),
     )
 
 

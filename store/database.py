@@ -32,6 +32,10 @@ class UnsupportedDatabase(ValueError):
     pass
 
 
+def _lower(text):
+    return text.lower() if isinstance(text, str) else text
+
+
 def open_database(url: str, pool_size: int) -> Database:
     """A pooled peewee database for `sqlite:///path` or `postgresql://user@host:port/db`."""
     parsed = urlparse(url)
@@ -40,7 +44,7 @@ def open_database(url: str, pool_size: int) -> Database:
         path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
         if not path or path == ":memory:":
             raise UnsupportedDatabase("an in-memory SQLite database cannot be shared by a pool; give a file path")
-        return PooledSqliteDatabase(
+        db = PooledSqliteDatabase(
             path,
             max_connections=pool_size,
             timeout=30,
@@ -57,6 +61,9 @@ def open_database(url: str, pool_size: int) -> Database:
             },
             check_same_thread=False,
         )
+        # SQLite's own LOWER() folds ASCII only; ILIKE must fold 'Ü' as PostgreSQL does.
+        db.register_function(_lower, "lower", 1, deterministic=True)
+        return db
     if parsed.scheme in ("postgresql", "postgres"):
         params: dict[str, Any] = {"database": parsed.path.lstrip("/") or None}
         for key, value in (("user", parsed.username), ("password", parsed.password),

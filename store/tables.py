@@ -11,6 +11,8 @@ from peewee import (
     TextField,
 )
 
+from store.fields import NeverReusedId
+
 database = DatabaseProxy()
 
 
@@ -21,7 +23,7 @@ class Table(Model):
 
 
 class RegisteredModel(Table):
-    id = AutoField()
+    id = NeverReusedId()
     name = CharField(max_length=256, unique=True)
     description = TextField(null=True)
     created_at = BigIntegerField()
@@ -37,7 +39,7 @@ class RegisteredModel(Table):
 
 
 class ModelVersion(Table):
-    id = AutoField()
+    id = NeverReusedId()
     model = ForeignKeyField(RegisteredModel, on_delete="CASCADE", backref="versions")
     version = IntegerField()
     source = TextField()

@@ -5,6 +5,8 @@ later changes to store/tables.py never change what this step creates.
 """
 from peewee import AutoField, BigIntegerField, CharField, ForeignKeyField, IntegerField, Model, TextField
 
+from store.fields import NeverReusedId
+
 
 def up(migrator, db):
     class Base(Model):
@@ -13,7 +15,7 @@ def up(migrator, db):
             legacy_table_names = False
 
     class RegisteredModel(Base):
-        id = AutoField()
+        id = NeverReusedId()
         name = CharField(max_length=256, unique=True)
         description = TextField(null=True)
         created_at = BigIntegerField()
@@ -27,7 +29,7 @@ def up(migrator, db):
             indexes = ((("created_at", "name"), False), (("updated_at", "name"), False))
 
     class ModelVersion(Base):
-        id = AutoField()
+        id = NeverReusedId()
         model = ForeignKeyField(RegisteredModel, on_delete="CASCADE")
         version = IntegerField()
         source = TextField()
