@@ -4,6 +4,7 @@ import random
 from tqdm import tqdm
 
 from resolvers import aliases, models, versions
+from resolvers.changes import apply
 from resolvers.errors import RegistryError
 from store.database import Store
 
@@ -22,7 +23,7 @@ def seed(store: Store, models_count: int, versions_per_model: int, user: str = "
         team, task = TEAMS[index % len(TEAMS)], TASKS[index % len(TASKS)]
         name = f"{team}.{task}-{index:05d}"
         try:
-            store.write(models.create, user, name, f"{task.replace('-', ' ').title()} model of the {team} team.",
+            store.write(apply, models.create, user, name, f"{task.replace('-', ' ').title()} model of the {team} team.",
                         [("team", team), ("task", task)])
         except RegistryError as error:
             if error.code == "ALREADY_EXISTS":
@@ -30,16 +31,16 @@ def seed(store: Store, models_count: int, versions_per_model: int, user: str = "
             raise
         for number in range(1, versions_per_model + 1):
             run_id = f"{rng.getrandbits(64):016x}"
-            store.write(versions.create, user, name, f"s3://models/{team}/{task}/{run_id}/artifacts", run_id,
+            store.write(apply, versions.create, user, name, f"s3://models/{team}/{task}/{run_id}/artifacts", run_id,
                         None, f"Trained on snapshot {number}.",
                         [("flavor", rng.choice(FLAVORS)), ("accuracy", f"{rng.uniform(0.7, 0.99):.3f}")],
                         False, None)
         if versions_per_model:
             newest = versions_per_model
-            store.write(versions.transition, user, name, newest, "PRODUCTION", True, "seeded")
-            store.write(aliases.set_alias, user, name, "champion", newest)
+            store.write(apply, versions.transition, user, name, newest, "PRODUCTION", True, "seeded")
+            store.write(apply, aliases.set_alias, user, name, "champion", newest)
             if newest > 1:
-                store.write(versions.transition, user, name, newest - 1, "STAGING", False, None)
-                store.write(aliases.set_alias, user, name, "challenger", newest - 1)
+                store.write(apply, versions.transition, user, name, newest - 1, "STAGING", False, None)
+                store.write(apply, aliases.set_alias, user, name, "challenger", newest - 1)
         created += 1
     return created

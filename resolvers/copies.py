@@ -1,6 +1,7 @@
 """Copying a version into another model (or the same): promotion across environments."""
 from resolvers import lookups, validation
 from resolvers.aliases import point
+from resolvers.changes import Change
 from resolvers.errors import invalid
 from resolvers.idempotency import remembered
 from resolvers.models import insert_model
@@ -11,7 +12,7 @@ from store.tables import ModelVersion
 SOURCE = ("input", "source")
 
 
-def copy(viewer, source_name: str, source_version: int | None, source_alias: str | None,
+def copy(change: Change, source_name: str, source_version: int | None, source_alias: str | None,
          destination_name: str, aliases, idempotency_key) -> ModelVersion:
     validation.model_name(destination_name, "input", "destinationName")
     if (source_version is None) == (source_alias is None):
@@ -28,14 +29,17 @@ def copy(viewer, source_name: str, source_version: int | None, source_alias: str
             original = lookups.version_by_alias(source_name, source_alias, (*SOURCE, "name"), (*SOURCE, "alias"))
         else:
             original = lookups.version(source_name, source_version, (*SOURCE, "name"), (*SOURCE, "version"))
-        destination, _ = insert_model(viewer, destination_name)
+        destination, _ = insert_model(change, destination_name)
         tags = {t.key: t.value for t in version_tags([original.id]).get(original.id, [])}
+        source = f"models:/{original.model.name}/{original.version}"
         made = insert_version(
-            viewer, destination, source=f"models:/{original.model.name}/{original.version}",
-            download_uri=original.download_uri, run_id=original.run_id, run_link=original.run_link,
-            description=original.description, tag_values=tags, copied_from=original.id)
+            change, destination, source=source, download_uri=original.download_uri, run_id=original.run_id,
+            run_link=original.run_link, description=original.description, tag_values=tags,
+            copied_from=original.id)
+        change.record("MODEL_VERSION_COPIED", made.model, made, source=source,
+                      copiedFrom={"model": original.model.name, "version": original.version})
         for alias in alias_names:
-            point(destination, alias, made)
+            point(change, made.model, alias, made)
         return made
 
-    return remembered("copyModelVersion", idempotency_key, request, make_copy)
+    return remembered(change, "copyModelVersion", idempotency_key, request, make_copy)

@@ -9,20 +9,20 @@ import json
 from typing import Callable
 
 from resolvers import validation
+from resolvers.changes import Change
 from resolvers.errors import RegistryError
-from store.database import now_ms
 from store.queries import versions_by_ids
 from store.tables import IdempotencyKey, ModelVersion
 
 
-def remembered(operation: str, key: str | None, request: dict, make: Callable[[], ModelVersion],
+def remembered(change: Change, operation: str, key: str | None, request: dict, make: Callable[[], ModelVersion],
                field: tuple = ("input", "idempotencyKey")) -> ModelVersion:
     if key is None:
         return make()
     validation.short_text(key, "idempotency key", validation.MAX_IDEMPOTENCY_KEY, *field)
     digest = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
     claimed = (IdempotencyKey
-               .insert(operation=operation, key=key, request_hash=digest, created_at=now_ms())
+               .insert(operation=operation, key=key, request_hash=digest, created_at=change.at)
                .on_conflict_ignore().as_rowcount().execute())
     if not claimed:
         earlier = IdempotencyKey.get((IdempotencyKey.operation == operation) & (IdempotencyKey.key == key))

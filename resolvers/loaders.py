@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from strawberry.dataloader import DataLoader
 
+from resolvers import history
 from resolvers.search import Search, count_versions_by_model, versions_pages
 from store import queries
 from store.database import Store
@@ -34,6 +35,18 @@ class Loaders:
             lambda ids, stages: queries.latest_versions(ids, stages), default=list)
         self.versions_by_model_id = self._grouped_by_argument(versions_pages, default=None)
         self.version_count_by_model_id = self._grouped_by_argument(count_versions_by_model, default=int)
+        self.request_by_id = self._keyed(queries.requests_by_ids)
+        self.comment_by_id = self._keyed(queries.comments_by_ids)
+        self.activity_by_id = self._keyed(queries.activities_by_ids)
+        self.requests_by_version_id = self._grouped_by_argument(queries.requests_by_version, default=list)
+        self.requests_by_model_id = self._grouped_by_argument(queries.requests_by_model, default=list)
+        self.comments_by_version_id = self._listed(queries.comments_by_version)
+        self.activities_by_model_id = self._grouped_by_argument(history.activities_pages_by_model, default=None)
+        self.activities_by_version_id = self._grouped_by_argument(history.activities_pages_by_version,
+                                                                  default=None)
+        self.activity_count_by_model_id = self._grouped_by_argument(history.count_activities_by_model, default=int)
+        self.activity_count_by_version_id = self._grouped_by_argument(history.count_activities_by_version,
+                                                                      default=int)
 
     def _loader(self, batch: Callable[[list], list]) -> DataLoader:
         async def load(keys: list) -> list:

@@ -2,72 +2,78 @@
 from peewee import IntegrityError
 
 from resolvers import lookups, validation
+from resolvers.changes import Change
 from resolvers.errors import RegistryError
-from store.database import now_ms
 from store.tables import ModelVersion, RegisteredModel, RegisteredModelTag
 
 UNCHANGED = object()  # an omitted optional input field: leave the stored value as it is
 DELETABLE_STAGES = ("NONE", "ARCHIVED")
 
 
-def insert_model(viewer: str | None, name: str, description: str | None = None) -> tuple[RegisteredModel, bool]:
+def insert_model(change: Change, name: str, description: str | None = None,
+                 tag_values: dict[str, str] | None = None) -> tuple[RegisteredModel, bool]:
     """The model named `name`, created when missing; True when this call created it.
 
     ON CONFLICT DO NOTHING lets concurrent `createModelIfMissing` registrations race
     without failing: the loser simply finds the winner's row.
     """
-    at = now_ms()
     inserted = (RegisteredModel
-                .insert(name=name, description=description, created_at=at, updated_at=at, created_by=viewer)
+                .insert(name=name, description=description, created_at=change.at, updated_at=change.at,
+                        created_by=change.actor)
                 .on_conflict_ignore().as_rowcount().execute())
-    return lookups.model(name), bool(inserted)
+    model = lookups.model(name)
+    if inserted:
+        if tag_values:
+            RegisteredModelTag.insert_many(
+                [{"model": model.id, "key": k, "value": v} for k, v in tag_values.items()]).execute()
+        change.record("REGISTERED_MODEL_CREATED", model, description=description, tags=tag_values or {})
+    return model, bool(inserted)
 
 
-def create(viewer: str | None, name: str, description: str | None, tags) -> RegisteredModel:
+def already_exists(name: str, *field: str) -> RegistryError:
+    return RegistryError("ALREADY_EXISTS", f"Registered model {name!r} already exists.", field)
+
+
+def create(change: Change, name: str, description: str | None, tags) -> RegisteredModel:
     validation.model_name(name)
     validation.text(description, "description", "input", "description")
     tag_values = validation.tags(tags, "input", "tags")
-    model, created = insert_model(viewer, name, description)
+    model, created = insert_model(change, name, description, tag_values)
     if not created:
-        raise RegistryError("ALREADY_EXISTS", f"Registered model {name!r} already exists.", ("input", "name"))
-    _set_tags(model.id, tag_values)
+        raise already_exists(name, "input", "name")
     return model
 
 
-def _set_tags(model_id: int, tag_values: dict[str, str]) -> None:
-    if tag_values:
-        RegisteredModelTag.insert_many(
-            [{"model": model_id, "key": k, "value": v} for k, v in tag_values.items()]).execute()
-
-
-def update(viewer: str | None, name: str, description) -> RegisteredModel:
+def update(change: Change, name: str, description) -> RegisteredModel:
     model = lookups.model(name, lock=True)
     if description is not UNCHANGED:
         validation.text(description, "description", "input", "description")
+        before = model.description
         model.description = description
-        model.updated_at = now_ms()
+        model.updated_at = change.at
         model.save()
+        change.record("REGISTERED_MODEL_UPDATED", model, description={"before": before, "after": description})
     return model
 
 
-def rename(viewer: str | None, name: str, new_name: str) -> RegisteredModel:
+def rename(change: Change, name: str, new_name: str) -> RegisteredModel:
     model = lookups.model(name, lock=True)
     validation.model_name(new_name, "input", "newName")
     if new_name == name:
         return model
     if RegisteredModel.select().where(RegisteredModel.name == new_name).exists():
-        raise RegistryError("ALREADY_EXISTS", f"Registered model {new_name!r} already exists.", ("input", "newName"))
+        raise already_exists(new_name, "input", "newName")
     model.name = new_name
-    model.updated_at = now_ms()
+    model.updated_at = change.at
     try:
         model.save()
-    except IntegrityError:
-        raise RegistryError("ALREADY_EXISTS", f"Registered model {new_name!r} already exists.",
-                            ("input", "newName")) from None
+    except IntegrityError:  # a concurrent rename took the name since the check above
+        raise already_exists(new_name, "input", "newName") from None
+    change.record("REGISTERED_MODEL_RENAMED", model, name={"before": name, "after": new_name})
     return model
 
 
-def delete(viewer: str | None, name: str) -> int:
+def delete(change: Change, name: str) -> int:
     model = lookups.model(name, lock=True)
     live = (ModelVersion.select(ModelVersion.version, ModelVersion.stage)
             .where((ModelVersion.model == model.id) & ModelVersion.stage.not_in(DELETABLE_STAGES))
@@ -79,26 +85,35 @@ def delete(viewer: str | None, name: str) -> int:
             f"Model {name!r} has versions in STAGING or PRODUCTION ({', '.join(blocking)}); "
             "archive them before deleting the model.",
             ("input", "name"))
-    model.delete_instance()  # versions, tags, aliases and keys go with it (ON DELETE CASCADE)
+    # Versions, tags, aliases, requests and comments go with it (ON DELETE CASCADE);
+    # its activities stay, under the name it had.
+    model.delete_instance()
+    change.record("REGISTERED_MODEL_DELETED", model)
     return model.id
 
 
-def set_tag(viewer: str | None, name: str, key: str, value: str) -> RegisteredModel:
+def set_tag(change: Change, name: str, key: str, value: str) -> RegisteredModel:
     validation.tag_key(key, "input", "key")
     validation.tag_value(value, "input", "value")
     model = lookups.model(name, lock=True)
+    before = (RegisteredModelTag.select(RegisteredModelTag.value)
+              .where((RegisteredModelTag.model == model.id) & (RegisteredModelTag.key == key)).scalar())
     (RegisteredModelTag.insert(model=model.id, key=key, value=value)
      .on_conflict(conflict_target=[RegisteredModelTag.model, RegisteredModelTag.key],
                   update={RegisteredModelTag.value: value})
      .execute())
-    lookups.touch(model, now_ms())
+    lookups.touch(model, change.at)
+    change.record("REGISTERED_MODEL_TAG_SET", model, key=key, value={"before": before, "after": value})
     return model
 
 
-def delete_tag(viewer: str | None, name: str, key: str) -> RegisteredModel:
+def delete_tag(change: Change, name: str, key: str) -> RegisteredModel:
     model = lookups.model(name, lock=True)
-    deleted = (RegisteredModelTag.delete()
-               .where((RegisteredModelTag.model == model.id) & (RegisteredModelTag.key == key)).execute())
-    if deleted:
-        lookups.touch(model, now_ms())
+    before = (RegisteredModelTag.select(RegisteredModelTag.value)
+              .where((RegisteredModelTag.model == model.id) & (RegisteredModelTag.key == key)).scalar())
+    if before is not None:
+        RegisteredModelTag.delete().where(
+            (RegisteredModelTag.model == model.id) & (RegisteredModelTag.key == key)).execute()
+        lookups.touch(model, change.at)
+        change.record("REGISTERED_MODEL_TAG_DELETED", model, key=key, value={"before": before})
     return model

@@ -127,24 +127,27 @@ def count_versions(search: Search) -> int:
     return version_rows().where(version_filter.compile(search.filter_spec)).count()
 
 
-def versions_pages(model_ids: list[int], search: Search) -> dict[int, Page]:
-    """One page of versions for each of many models, in one statement (a window per model)."""
+def pages_by_parent(rows, row_id, parent_column, parent_of, parent_ids: list[int], condition,
+                    search: Search) -> dict[int, Page]:
+    """One page of rows for each of many parents, in one statement: the rows are numbered
+    within each parent (a window) and the first `limit + 1` of each are kept."""
     keys = scan_keys(search.keys, search.request)
-    position = fn.ROW_NUMBER().over(
-        partition_by=[ModelVersion.model], order_by=[k.ordering for k in keys]).alias("position")
-    ranked = (version_rows().select(ModelVersion.id, position)
-              .where(ModelVersion.model.in_(model_ids)
-                     & version_filter.compile(search.filter_spec)
-                     & cursor_condition(search.keys, search.request))
+    position = fn.ROW_NUMBER().over(partition_by=[parent_column], order_by=[k.ordering for k in keys])
+    ranked = (rows.select(row_id, position.alias("position"))
+              .where(parent_column.in_(parent_ids) & condition & cursor_condition(search.keys, search.request))
               .alias("ranked"))
-    query = (version_rows().switch(ModelVersion)
-             .join(ranked, on=(ModelVersion.id == ranked.c.id))
+    query = (rows.join(ranked, on=(row_id == ranked.c.id))
              .where(ranked.c.position <= search.request.limit + 1)
-             .order_by(ModelVersion.model, ranked.c.position))
-    grouped: dict[int, list] = {model_id: [] for model_id in model_ids}
-    for version in query:
-        grouped[version.model_id].append(version)
-    return {model_id: cut_page(rows, search.request) for model_id, rows in grouped.items()}
+             .order_by(parent_column, ranked.c.position))
+    grouped: dict[int, list] = {parent_id: [] for parent_id in parent_ids}
+    for row in query:
+        grouped[parent_of(row)].append(row)
+    return {parent_id: cut_page(found, search.request) for parent_id, found in grouped.items()}
+
+
+def versions_pages(model_ids: list[int], search: Search) -> dict[int, Page]:
+    return pages_by_parent(version_rows().switch(ModelVersion), ModelVersion.id, ModelVersion.model,
+                           lambda v: v.model_id, model_ids, version_filter.compile(search.filter_spec), search)
 
 
 def count_versions_by_model(model_ids: list[int], search: Search) -> dict[int, int]:

@@ -2,10 +2,10 @@
 import re
 
 from resolvers import lookups, validation
+from resolvers.changes import Change
 from resolvers.errors import RegistryError, invalid
 from resolvers.idempotency import remembered
 from resolvers.models import UNCHANGED, insert_model
-from store.database import now_ms
 from store.queries import versions_by_ids
 from store.tables import ModelVersion, ModelVersionTag, RegisteredModel
 
@@ -35,25 +35,24 @@ def resolve_source(source: str, field: tuple = ("input", "source")) -> tuple[str
     return f"models:/{name}/{target.version}", target.download_uri
 
 
-def insert_version(viewer, model: RegisteredModel, *, source, download_uri, run_id=None, run_link=None,
+def insert_version(change: Change, model: RegisteredModel, *, source, download_uri, run_id=None, run_link=None,
                    description=None, tag_values=None, copied_from=None) -> ModelVersion:
     """The next version of `model`. The counter's row lock (or SQLite's write lock) gives
     concurrent registrations distinct, consecutive numbers, with no retry needed."""
-    at = now_ms()
-    (RegisteredModel.update(last_version=RegisteredModel.last_version + 1, updated_at=at)
+    (RegisteredModel.update(last_version=RegisteredModel.last_version + 1, updated_at=change.at)
      .where(RegisteredModel.id == model.id).execute())
     number = RegisteredModel.select(RegisteredModel.last_version).where(RegisteredModel.id == model.id).scalar()
     version_id = ModelVersion.insert(
         model=model.id, version=number, source=source, download_uri=download_uri, run_id=run_id,
-        run_link=run_link, description=description, status="READY", stage="NONE", created_at=at,
-        updated_at=at, created_by=viewer, copied_from=copied_from).execute()
+        run_link=run_link, description=description, status="READY", stage="NONE", created_at=change.at,
+        updated_at=change.at, created_by=change.actor, copied_from=copied_from).execute()
     if tag_values:
         ModelVersionTag.insert_many(
             [{"version": version_id, "key": k, "value": v} for k, v in tag_values.items()]).execute()
     return versions_by_ids([version_id])[version_id]
 
 
-def create(viewer, name, source, run_id, run_link, description, tags, create_model_if_missing,
+def create(change: Change, name, source, run_id, run_link, description, tags, create_model_if_missing,
            idempotency_key) -> ModelVersion:
     validation.model_name(name)
     validation.short_text(run_id, "run id", validation.MAX_RUN_ID, "input", "runId")
@@ -66,28 +65,33 @@ def create(viewer, name, source, run_id, run_link, description, tags, create_mod
     def register() -> ModelVersion:
         stored_source, download_uri = resolve_source(source)
         if create_model_if_missing:
-            model, _ = insert_model(viewer, name)
+            model, _ = insert_model(change, name)
         else:
             model = lookups.model(name)
-        return insert_version(viewer, model, source=stored_source, download_uri=download_uri, run_id=run_id,
-                              run_link=run_link, description=description, tag_values=tag_values)
+        version = insert_version(change, model, source=stored_source, download_uri=download_uri, run_id=run_id,
+                                 run_link=run_link, description=description, tag_values=tag_values)
+        change.record("MODEL_VERSION_CREATED", version.model, version, source=stored_source, runId=run_id,
+                      tags=tag_values)
+        return version
 
-    return remembered("createModelVersion", idempotency_key, request, register)
+    return remembered(change, "createModelVersion", idempotency_key, request, register)
 
 
-def update(viewer, name: str, number: int, description) -> ModelVersion:
+def update(change: Change, name: str, number: int, description) -> ModelVersion:
     version = lookups.version(name, number)
     if description is not UNCHANGED:
         validation.text(description, "description", "input", "description")
-        at = now_ms()
-        (ModelVersion.update(description=description, updated_at=at)
+        before = version.description
+        (ModelVersion.update(description=description, updated_at=change.at)
          .where(ModelVersion.id == version.id).execute())
-        version.description, version.updated_at = description, at
-        lookups.touch(version.model, at)
+        version.description, version.updated_at = description, change.at
+        lookups.touch(version.model, change.at)
+        change.record("MODEL_VERSION_UPDATED", version.model, version,
+                      description={"before": before, "after": description})
     return version
 
 
-def delete(viewer, name: str, number: int) -> int:
+def delete(change: Change, name: str, number: int) -> int:
     version = lookups.version(name, number)
     if version.stage not in DELETABLE_STAGES:
         raise RegistryError(
@@ -95,59 +99,81 @@ def delete(viewer, name: str, number: int) -> int:
             f"Version {number} of {name!r} is in {version.stage}; move it to ARCHIVED or NONE before deleting it.",
             ("input", "version"))
     ModelVersion.delete().where(ModelVersion.id == version.id).execute()
-    lookups.touch(version.model, now_ms())
+    lookups.touch(version.model, change.at)
+    change.record("MODEL_VERSION_DELETED", version.model, version, stage=version.stage)
     return version.id
 
 
-def set_tag(viewer, name: str, number: int, key: str, value: str) -> ModelVersion:
+def _tag_value(version: ModelVersion, key: str) -> str | None:
+    return (ModelVersionTag.select(ModelVersionTag.value)
+            .where((ModelVersionTag.version == version.id) & (ModelVersionTag.key == key)).scalar())
+
+
+def set_tag(change: Change, name: str, number: int, key: str, value: str) -> ModelVersion:
     validation.tag_key(key, "input", "key")
     validation.tag_value(value, "input", "value")
     version = lookups.version(name, number)
+    before = _tag_value(version, key)
     (ModelVersionTag.insert(version=version.id, key=key, value=value)
      .on_conflict(conflict_target=[ModelVersionTag.version, ModelVersionTag.key],
                   update={ModelVersionTag.value: value})
      .execute())
-    _touch_version(version)
+    _touch_version(change, version)
+    change.record("MODEL_VERSION_TAG_SET", version.model, version, key=key, value={"before": before, "after": value})
     return version
 
 
-def delete_tag(viewer, name: str, number: int, key: str) -> ModelVersion:
+def delete_tag(change: Change, name: str, number: int, key: str) -> ModelVersion:
     version = lookups.version(name, number)
-    deleted = (ModelVersionTag.delete()
-               .where((ModelVersionTag.version == version.id) & (ModelVersionTag.key == key)).execute())
-    if deleted:
-        _touch_version(version)
+    before = _tag_value(version, key)
+    if before is not None:
+        ModelVersionTag.delete().where(
+            (ModelVersionTag.version == version.id) & (ModelVersionTag.key == key)).execute()
+        _touch_version(change, version)
+        change.record("MODEL_VERSION_TAG_DELETED", version.model, version, key=key, value={"before": before})
     return version
 
 
-def _touch_version(version: ModelVersion) -> None:
-    at = now_ms()
-    ModelVersion.update(updated_at=at).where(ModelVersion.id == version.id).execute()
-    version.updated_at = at
-    lookups.touch(version.model, at)
+def _touch_version(change: Change, version: ModelVersion) -> None:
+    ModelVersion.update(updated_at=change.at).where(ModelVersion.id == version.id).execute()
+    version.updated_at = change.at
+    lookups.touch(version.model, change.at)
 
 
-def transition(viewer, name: str, number: int, stage: str, archive_existing: bool,
-               comment: str | None) -> tuple[ModelVersion, list[ModelVersion]]:
-    """Move a version to `stage`; with `archive_existing`, every other version in that
-    stage goes to ARCHIVED in the same transaction, with the same timestamp."""
+def check_transition(stage: str, archive_existing: bool, comment: str | None) -> None:
     if stage not in validation.STAGES:
         raise invalid(f"Unknown stage {stage!r}.", "input", "stage")
     if archive_existing and stage not in ARCHIVING_STAGES:
         raise invalid("archiveExistingVersions is only allowed when the target stage is STAGING or PRODUCTION.",
                       "input", "archiveExistingVersions")
     validation.text(comment, "comment", "input", "comment")
-    version = lookups.version(name, number)
-    at = now_ms()
+
+
+def move(change: Change, version: ModelVersion, stage: str, archive_existing: bool, comment: str | None,
+         request_id: int | None = None) -> tuple[ModelVersion, list[ModelVersion]]:
+    """Move `version` to `stage`; with `archive_existing`, every other version in that
+    stage goes to ARCHIVED in the same transaction, at the same instant."""
     archived_ids = []
     if archive_existing:
         archived_ids = [v for (v,) in ModelVersion.select(ModelVersion.id).where(
             (ModelVersion.model == version.model_id) & (ModelVersion.stage == stage)
-            & (ModelVersion.id != version.id)).tuples()]
+            & (ModelVersion.id != version.id)).order_by(ModelVersion.version).tuples()]
         if archived_ids:
-            (ModelVersion.update(stage="ARCHIVED", updated_at=at)
+            (ModelVersion.update(stage="ARCHIVED", updated_at=change.at)
              .where(ModelVersion.id.in_(archived_ids)).execute())
-    ModelVersion.update(stage=stage, updated_at=at).where(ModelVersion.id == version.id).execute()
-    lookups.touch(version.model, at)
+    ModelVersion.update(stage=stage, updated_at=change.at).where(ModelVersion.id == version.id).execute()
+    lookups.touch(version.model, change.at)
+    change.record("STAGE_TRANSITIONED", version.model, version, from_stage=version.stage, to_stage=stage,
+                  comment=comment, request_id=request_id, archiveExistingVersions=archive_existing)
     changed = versions_by_ids([version.id, *archived_ids])
-    return changed[version.id], sorted((changed[i] for i in archived_ids), key=lambda v: v.version)
+    archived = [changed[i] for i in archived_ids]
+    for other in archived:
+        change.record("SYSTEM_TRANSITION", other.model, other, from_stage=stage, to_stage="ARCHIVED",
+                      request_id=request_id, reason=f"version {version.version} moved to {stage}")
+    return changed[version.id], archived
+
+
+def transition(change: Change, name: str, number: int, stage: str, archive_existing: bool,
+               comment: str | None) -> tuple[ModelVersion, list[ModelVersion]]:
+    check_transition(stage, archive_existing, comment)
+    return move(change, lookups.version(name, number), stage, archive_existing, comment)

@@ -4,7 +4,7 @@ from typing import Any, Callable
 import strawberry
 from strawberry.types import Info
 
-from resolvers import aliases, copies, models, versions
+from resolvers import aliases, changes, copies, models, versions
 from resolvers.errors import RegistryError
 from resolvers.models import UNCHANGED
 from schema.mutation_inputs import (
@@ -45,11 +45,11 @@ from schema.payloads import (
 )
 
 
-async def perform(info: Info, input: Any, change: Callable, *args) -> tuple[Any, list[UserError]]:
-    """Run `change(viewer, *args)` in one transaction: (result, []) or (None, [the error])."""
+async def perform(info: Info, change: Callable, *args) -> tuple[Any, list[UserError]]:
+    """Run `change(Change, *args)` as one transaction: (result, []) or (None, [the error])."""
     context = info.context
     try:
-        return await context.store.run_write(change, context.viewer, *args), []
+        return await context.store.run_write(changes.apply, change, context.viewer, *args), []
     except RegistryError as error:
         return None, [UserError.of(error)]
     finally:
@@ -69,76 +69,76 @@ def _maybe(value):
 class Mutation:
     @strawberry.mutation
     async def create_registered_model(self, info: Info, input: CreateRegisteredModelInput) -> CreateRegisteredModelPayload:
-        model, errors = await perform(info, input, models.create, input.name, input.description, _tags(input.tags))
+        model, errors = await perform(info, models.create, input.name, input.description, _tags(input.tags))
         return CreateRegisteredModelPayload(registered_model=model, user_errors=errors)
 
     @strawberry.mutation
     async def update_registered_model(self, info: Info, input: UpdateRegisteredModelInput) -> UpdateRegisteredModelPayload:
-        model, errors = await perform(info, input, models.update, input.name, _maybe(input.description))
+        model, errors = await perform(info, models.update, input.name, _maybe(input.description))
         return UpdateRegisteredModelPayload(registered_model=model, user_errors=errors)
 
     @strawberry.mutation
     async def rename_registered_model(self, info: Info, input: RenameRegisteredModelInput) -> RenameRegisteredModelPayload:
-        model, errors = await perform(info, input, models.rename, input.name, input.new_name)
+        model, errors = await perform(info, models.rename, input.name, input.new_name)
         return RenameRegisteredModelPayload(registered_model=model, user_errors=errors)
 
     @strawberry.mutation
     async def delete_registered_model(self, info: Info, input: DeleteRegisteredModelInput) -> DeleteRegisteredModelPayload:
-        deleted, errors = await perform(info, input, models.delete, input.name)
+        deleted, errors = await perform(info, models.delete, input.name)
         return DeleteRegisteredModelPayload(
             deleted_registered_model_id=deleted and to_global_id("RegisteredModel", deleted), user_errors=errors)
 
     @strawberry.mutation
     async def set_registered_model_tag(self, info: Info, input: SetRegisteredModelTagInput) -> SetRegisteredModelTagPayload:
-        model, errors = await perform(info, input, models.set_tag, input.name, input.key, input.value)
+        model, errors = await perform(info, models.set_tag, input.name, input.key, input.value)
         return SetRegisteredModelTagPayload(registered_model=model, user_errors=errors)
 
     @strawberry.mutation
     async def delete_registered_model_tag(self, info: Info,
                                           input: DeleteRegisteredModelTagInput) -> DeleteRegisteredModelTagPayload:
-        model, errors = await perform(info, input, models.delete_tag, input.name, input.key)
+        model, errors = await perform(info, models.delete_tag, input.name, input.key)
         return DeleteRegisteredModelTagPayload(registered_model=model, user_errors=errors)
 
     @strawberry.mutation
     async def create_model_version(self, info: Info, input: CreateModelVersionInput) -> CreateModelVersionPayload:
         version, errors = await perform(
-            info, input, versions.create, input.name, input.source, input.run_id, input.run_link, input.description,
+            info, versions.create, input.name, input.source, input.run_id, input.run_link, input.description,
             _tags(input.tags), bool(input.create_model_if_missing), input.idempotency_key)
         return CreateModelVersionPayload(model_version=version, user_errors=errors)
 
     @strawberry.mutation
     async def update_model_version(self, info: Info, input: UpdateModelVersionInput) -> UpdateModelVersionPayload:
-        version, errors = await perform(info, input, versions.update, input.name, input.version,
+        version, errors = await perform(info, versions.update, input.name, input.version,
                                         _maybe(input.description))
         return UpdateModelVersionPayload(model_version=version, user_errors=errors)
 
     @strawberry.mutation
     async def delete_model_version(self, info: Info, input: DeleteModelVersionInput) -> DeleteModelVersionPayload:
-        deleted, errors = await perform(info, input, versions.delete, input.name, input.version)
+        deleted, errors = await perform(info, versions.delete, input.name, input.version)
         return DeleteModelVersionPayload(
             deleted_model_version_id=deleted and to_global_id("ModelVersion", deleted), user_errors=errors)
 
     @strawberry.mutation
     async def set_model_version_tag(self, info: Info, input: SetModelVersionTagInput) -> SetModelVersionTagPayload:
-        version, errors = await perform(info, input, versions.set_tag, input.name, input.version, input.key,
+        version, errors = await perform(info, versions.set_tag, input.name, input.version, input.key,
                                         input.value)
         return SetModelVersionTagPayload(model_version=version, user_errors=errors)
 
     @strawberry.mutation
     async def delete_model_version_tag(self, info: Info,
                                        input: DeleteModelVersionTagInput) -> DeleteModelVersionTagPayload:
-        version, errors = await perform(info, input, versions.delete_tag, input.name, input.version, input.key)
+        version, errors = await perform(info, versions.delete_tag, input.name, input.version, input.key)
         return DeleteModelVersionTagPayload(model_version=version, user_errors=errors)
 
     @strawberry.mutation
     async def set_model_alias(self, info: Info, input: SetModelAliasInput) -> SetModelAliasPayload:
-        result, errors = await perform(info, input, aliases.set_alias, input.name, input.alias, input.version)
+        result, errors = await perform(info, aliases.set_alias, input.name, input.alias, input.version)
         alias, previous = result or (None, None)
         return SetModelAliasPayload(alias=alias, previous_version=previous, user_errors=errors)
 
     @strawberry.mutation
     async def delete_model_alias(self, info: Info, input: DeleteModelAliasInput) -> DeleteModelAliasPayload:
-        model, errors = await perform(info, input, aliases.delete_alias, input.name, input.alias)
+        model, errors = await perform(info, aliases.delete_alias, input.name, input.alias)
         return DeleteModelAliasPayload(registered_model=model, user_errors=errors)
 
     @strawberry.mutation
@@ -146,7 +146,7 @@ class Mutation:
         self, info: Info, input: TransitionModelVersionStageInput
     ) -> TransitionModelVersionStagePayload:
         result, errors = await perform(
-            info, input, versions.transition, input.name, input.version, input.stage.value,
+            info, versions.transition, input.name, input.version, input.stage.value,
             bool(input.archive_existing_versions), input.comment)
         version, archived = result or (None, [])
         return TransitionModelVersionStagePayload(model_version=version, archived_versions=archived,
@@ -155,6 +155,6 @@ class Mutation:
     @strawberry.mutation
     async def copy_model_version(self, info: Info, input: CopyModelVersionInput) -> CopyModelVersionPayload:
         source = input.source
-        version, errors = await perform(info, input, copies.copy, source.name, source.version, source.alias,
+        version, errors = await perform(info, copies.copy, source.name, source.version, source.alias,
                                         input.destination_name, input.aliases, input.idempotency_key)
         return CopyModelVersionPayload(model_version=version, user_errors=errors)

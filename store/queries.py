@@ -4,11 +4,20 @@ Version rows always come with their registered model joined in (`version.model`)
 version's `name` and `registeredModel` cost nothing more.
 """
 from collections import defaultdict
-from typing import Iterable
+from typing import Any, Iterable
 
 from peewee import fn
 
-from store.tables import ModelAlias, ModelVersion, ModelVersionTag, RegisteredModel, RegisteredModelTag
+from store.tables import (
+    Activity,
+    Comment,
+    ModelAlias,
+    ModelVersion,
+    ModelVersionTag,
+    RegisteredModel,
+    RegisteredModelTag,
+    TransitionRequest,
+)
 
 
 def version_rows():
@@ -107,3 +116,56 @@ def highest_versions(model_ids: Iterable[int]) -> dict[int, ModelVersion]:
     query = (version_rows().switch(ModelVersion)
              .join(newest, on=((ModelVersion.model == newest.c.model_id) & (ModelVersion.version == newest.c.top))))
     return {v.model_id: v for v in query}
+
+
+def _by_ids(table, ids: Iterable[int]) -> dict[int, Any]:
+    return {row.id: row for row in table.select().where(table.id.in_(list(ids)))}
+
+
+def requests_by_ids(ids: Iterable[int]) -> dict[int, TransitionRequest]:
+    return _by_ids(TransitionRequest, ids)
+
+
+def comments_by_ids(ids: Iterable[int]) -> dict[int, Comment]:
+    return _by_ids(Comment, ids)
+
+
+def activities_by_ids(ids: Iterable[int]) -> dict[int, Activity]:
+    return _by_ids(Activity, ids)
+
+
+def _requests_by(owner, owner_ids: list[int], status: str | None) -> dict[int, list[TransitionRequest]]:
+    """Newest first, optionally of one status."""
+    condition = owner.in_(owner_ids)
+    if status is not None:
+        condition &= TransitionRequest.status == status
+    grouped = defaultdict(list)
+    for request in TransitionRequest.select().where(condition).order_by(TransitionRequest.id.desc()):
+        grouped[getattr(request, owner.column_name)].append(request)
+    return grouped
+
+
+def requests_by_version(version_ids: list[int], status: str | None) -> dict[int, list[TransitionRequest]]:
+    return _requests_by(TransitionRequest.version, version_ids, status)
+
+
+def requests_by_model(model_ids: list[int], status: str | None) -> dict[int, list[TransitionRequest]]:
+    return _requests_by(TransitionRequest.model, model_ids, status)
+
+
+def comments_by_version(version_ids: Iterable[int]) -> dict[int, list[Comment]]:
+    """Oldest first: a discussion reads downwards."""
+    grouped = defaultdict(list)
+    for comment in Comment.select().where(Comment.version.in_(list(version_ids))).order_by(Comment.id):
+        grouped[comment.version_id].append(comment)
+    return grouped
+
+
+def requests_newest_first(status: str | None, before_id: int | None, limit: int) -> list[TransitionRequest]:
+    """The registry-wide list (an approver's inbox): newest first, after the one last seen."""
+    query = TransitionRequest.select()
+    if status is not None:
+        query = query.where(TransitionRequest.status == status)
+    if before_id is not None:
+        query = query.where(TransitionRequest.id < before_id)
+    return list(query.order_by(TransitionRequest.id.desc()).limit(limit))

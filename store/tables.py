@@ -3,6 +3,7 @@ backend-neutral and cheap to compare in keyset cursors."""
 from peewee import (
     AutoField,
     BigIntegerField,
+    BooleanField,
     CharField,
     DatabaseProxy,
     ForeignKeyField,
@@ -114,4 +115,78 @@ class IdempotencyKey(Table):
         indexes = ((("operation", "key"), True),)
 
 
-ALL_TABLES = [RegisteredModel, ModelVersion, RegisteredModelTag, ModelVersionTag, ModelAlias, IdempotencyKey]
+
+
+class TransitionRequest(Table):
+    """A request to move a version to a stage, awaiting approval (Databricks semantics)."""
+
+    id = NeverReusedId()
+    model = ForeignKeyField(RegisteredModel, on_delete="CASCADE")
+    version = ForeignKeyField(ModelVersion, on_delete="CASCADE")
+    from_stage = CharField(max_length=16)
+    to_stage = CharField(max_length=16)
+    archive_existing_versions = BooleanField(default=False)
+    status = CharField(max_length=16, default="PENDING")
+    comment = TextField(null=True)
+    created_by = CharField(null=True)
+    created_at = BigIntegerField()
+    resolved_by = CharField(null=True)
+    resolved_at = BigIntegerField(null=True)
+    resolution_comment = TextField(null=True)
+
+    class Meta:
+        table_name = "transition_requests"
+        indexes = (
+            (("version", "status", "id"), False),
+            (("model", "status", "id"), False),
+            (("status", "id"), False),
+        )
+
+
+class Comment(Table):
+    id = NeverReusedId()
+    version = ForeignKeyField(ModelVersion, on_delete="CASCADE")
+    body = TextField()
+    created_by = CharField(null=True)
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+
+    class Meta:
+        table_name = "comments"
+        indexes = ((("version", "id"), False),)
+
+
+class Activity(Table):
+    """The registry's history and event stream: append-only, never updated or deleted.
+
+    No foreign keys: a row outlives the model, version or request it speaks of, and keeps
+    the model's name as it was. Ids increase in commit order (see resolvers/activity.py),
+    so a reader can resume after the last id it saw.
+    """
+
+    id = NeverReusedId()
+    type = CharField(max_length=48)
+    actor = CharField(null=True)
+    occurred_at = BigIntegerField()
+    model_id = IntegerField(null=True)
+    model_name = CharField(max_length=256)
+    version_id = IntegerField(null=True)
+    version = IntegerField(null=True)
+    from_stage = CharField(max_length=16, null=True)
+    to_stage = CharField(max_length=16, null=True)
+    alias = CharField(max_length=255, null=True)
+    comment = TextField(null=True)
+    transition_request_id = IntegerField(null=True)
+    payload = TextField()  # JSON: everything a consumer needs, before and after values
+
+    class Meta:
+        table_name = "activities"
+        indexes = (
+            (("model_id", "id"), False),
+            (("version_id", "id"), False),
+            (("model_name", "id"), False),
+        )
+
+
+ALL_TABLES = [RegisteredModel, ModelVersion, RegisteredModelTag, ModelVersionTag, ModelAlias, IdempotencyKey,
+              TransitionRequest, Comment, Activity]

@@ -1,0 +1,58 @@
+"""One registry change: who makes it, when, and the activity it leaves behind.
+
+Every mutation runs as `apply(fn, actor, *args)` inside one transaction: `fn(change, ...)`
+changes rows, stamping them with `change.at` (one instant for the whole change), and
+records activities; they are appended last, in the same transaction.
+"""
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+from peewee import PostgresqlDatabase
+
+from store.database import now_ms
+from store.tables import Activity, ModelVersion, RegisteredModel, database
+
+T = TypeVar("T")
+
+# Any constant will do: PostgreSQL holds this advisory lock from the first activity insert
+# to commit, so activity ids are handed out in commit order and a reader resuming after
+# id N never misses a row committed later with a smaller id.
+ACTIVITY_ORDER_LOCK = 0x5245474953545259
+
+
+@dataclass
+class Change:
+    actor: str | None
+    at: int = field(default_factory=now_ms)
+    activities: list[dict] = field(default_factory=list)
+
+    def record(self, type: str, model: RegisteredModel, version: ModelVersion | None = None, *,
+               from_stage: str | None = None, to_stage: str | None = None, alias: str | None = None,
+               comment: str | None = None, request_id: int | None = None, **details: Any) -> None:
+        payload = {"model": model.name, "version": version.version if version else None,
+                   "fromStage": from_stage, "toStage": to_stage, "alias": alias, "comment": comment,
+                   "transitionRequestId": request_id, **details}
+        self.activities.append({
+            "type": type, "actor": self.actor, "occurred_at": self.at, "model_id": model.id,
+            "model_name": model.name, "version_id": version.id if version else None,
+            "version": version.version if version else None, "from_stage": from_stage, "to_stage": to_stage,
+            "alias": alias, "comment": comment, "transition_request_id": request_id,
+            "payload": json.dumps({k: v for k, v in payload.items() if v is not None}, sort_keys=True),
+        })
+
+    def flush(self) -> None:
+        if not self.activities:
+            return
+        if isinstance(database.obj, PostgresqlDatabase):
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ACTIVITY_ORDER_LOCK,))
+        Activity.insert_many(self.activities).execute()
+        self.activities = []
+
+
+def apply(fn: Callable[..., T], actor: str | None, *args) -> T:
+    """Run `fn(change, *args)` and append its activities; call inside a transaction."""
+    change = Change(actor)
+    result = fn(change, *args)
+    change.flush()
+    return result

@@ -1,0 +1,65 @@
+"""Reading the activity log: per model, per version and registry-wide, newest first."""
+from peewee import SQL, fn
+
+from resolvers.paging import Page, SortKey, cursor_condition, cut_page, page_request, scan_keys
+from resolvers.search import Search, pages_by_parent
+from store.tables import Activity, RegisteredModel
+
+NEWEST_FIRST = (SortKey("ID", Activity.id, lambda a: a.id, int, descending=True),)
+
+
+def activity_search(types, first: int | None, after: str | None, model_name: str | None = None) -> Search:
+    spec = {"types": sorted(set(types))} if types else {}
+    if model_name is not None:
+        spec["modelName"] = model_name
+    return Search(spec, NEWEST_FIRST, page_request(first, after, None, None, NEWEST_FIRST))
+
+
+def _condition(spec: dict):
+    condition = SQL("1 = 1")
+    if spec.get("types"):
+        condition &= Activity.type.in_(spec["types"])
+    if "modelName" in spec:
+        # The model now called so, under any earlier name; or, when none is, the history
+        # of a deleted model that was called so.
+        current = RegisteredModel.select(RegisteredModel.id).where(RegisteredModel.name == spec["modelName"])
+        condition &= ((Activity.model_id.in_(current))
+                      | (~fn.EXISTS(current) & (Activity.model_name == spec["modelName"])))
+    return condition
+
+
+def activities_page(search: Search) -> Page:
+    keys = scan_keys(search.keys, search.request)
+    query = (Activity.select()
+             .where(_condition(search.filter_spec) & cursor_condition(search.keys, search.request))
+             .order_by(*[k.ordering for k in keys]).limit(search.request.limit + 1))
+    return cut_page(list(query), search.request)
+
+
+def count_activities(search: Search) -> int:
+    return Activity.select().where(_condition(search.filter_spec)).count()
+
+
+def activities_pages_by_model(model_ids: list[int], search: Search) -> dict[int, Page]:
+    return pages_by_parent(Activity.select(), Activity.id, Activity.model_id, lambda a: a.model_id, model_ids,
+                           _condition(search.filter_spec), search)
+
+
+def activities_pages_by_version(version_ids: list[int], search: Search) -> dict[int, Page]:
+    return pages_by_parent(Activity.select(), Activity.id, Activity.version_id, lambda a: a.version_id,
+                           version_ids, _condition(search.filter_spec), search)
+
+
+def _counts(parent_column, parent_ids: list[int], search: Search) -> dict[int, int]:
+    query = (Activity.select(parent_column, fn.COUNT(Activity.id))
+             .where(parent_column.in_(parent_ids) & _condition(search.filter_spec))
+             .group_by(parent_column).tuples())
+    return dict(query)
+
+
+def count_activities_by_model(model_ids: list[int], search: Search) -> dict[int, int]:
+    return _counts(Activity.model_id, model_ids, search)
+
+
+def count_activities_by_version(version_ids: list[int], search: Search) -> dict[int, int]:
+    return _counts(Activity.version_id, version_ids, search)
