@@ -10,6 +10,7 @@ from schema.guards import RefuseNul
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import DATETIME
+from schema.history_types import Activity, Comment, TransitionRequest
 from schema.types import ModelVersion, RegisteredModel
 
 
@@ -28,7 +29,7 @@ def build_schema() -> strawberry.Schema:
     return RegistrySchema(
         query=Query,
         mutation=Mutation,
-        types=[RegisteredModel, ModelVersion],
+        types=[RegisteredModel, ModelVersion, TransitionRequest, Comment, Activity],
         extensions=[ErrorReporting, RefuseNul, ParserCache, ValidationCache],
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),
     )

@@ -4,10 +4,15 @@ from typing import Any, Callable
 import strawberry
 from strawberry.types import Info
 
-from resolvers import aliases, changes, copies, models, versions
+from resolvers import aliases, changes, comments, copies, models, reviews, versions
 from resolvers.errors import RegistryError
 from resolvers.models import UNCHANGED
 from schema.mutation_inputs import (
+    CreateCommentInput,
+    CreateTransitionRequestInput,
+    DeleteCommentInput,
+    ResolveTransitionRequestInput,
+    UpdateCommentInput,
     CopyModelVersionInput,
     CreateModelVersionInput,
     CreateRegisteredModelInput,
@@ -24,8 +29,12 @@ from schema.mutation_inputs import (
     UpdateModelVersionInput,
     UpdateRegisteredModelInput,
 )
-from schema.node import to_global_id
+from schema.node import pk_of, to_global_id
 from schema.payloads import (
+    CommentPayload,
+    CreateTransitionRequestPayload,
+    DeleteCommentPayload,
+    ResolveTransitionRequestPayload,
     CopyModelVersionPayload,
     CreateModelVersionPayload,
     CreateRegisteredModelPayload,
@@ -158,3 +167,47 @@ class Mutation:
         version, errors = await perform(info, copies.copy, source.name, source.version, source.alias,
                                         input.destination_name, input.aliases, input.idempotency_key)
         return CopyModelVersionPayload(model_version=version, user_errors=errors)
+
+    @strawberry.mutation
+    async def create_transition_request(self, info: Info,
+                                        input: CreateTransitionRequestInput) -> CreateTransitionRequestPayload:
+        request, errors = await perform(info, reviews.create, input.name, input.version, input.stage.value,
+                                        bool(input.archive_existing_versions), input.comment)
+        return CreateTransitionRequestPayload(transition_request=request, user_errors=errors)
+
+    @strawberry.mutation
+    async def approve_transition_request(self, info: Info,
+                                         input: ResolveTransitionRequestInput) -> ResolveTransitionRequestPayload:
+        return await _resolve(info, reviews.approve, input)
+
+    @strawberry.mutation
+    async def reject_transition_request(self, info: Info,
+                                        input: ResolveTransitionRequestInput) -> ResolveTransitionRequestPayload:
+        return await _resolve(info, reviews.reject, input)
+
+    @strawberry.mutation
+    async def cancel_transition_request(self, info: Info,
+                                        input: ResolveTransitionRequestInput) -> ResolveTransitionRequestPayload:
+        return await _resolve(info, reviews.cancel, input)
+
+    @strawberry.mutation
+    async def create_comment(self, info: Info, input: CreateCommentInput) -> CommentPayload:
+        comment, errors = await perform(info, comments.create, input.name, input.version, input.body)
+        return CommentPayload(comment=comment, user_errors=errors)
+
+    @strawberry.mutation
+    async def update_comment(self, info: Info, input: UpdateCommentInput) -> CommentPayload:
+        comment, errors = await perform(info, comments.update, pk_of("Comment", input.id), input.body)
+        return CommentPayload(comment=comment, user_errors=errors)
+
+    @strawberry.mutation
+    async def delete_comment(self, info: Info, input: DeleteCommentInput) -> DeleteCommentPayload:
+        deleted, errors = await perform(info, comments.delete, pk_of("Comment", input.id))
+        return DeleteCommentPayload(deleted_comment_id=deleted and to_global_id("Comment", deleted),
+                                    user_errors=errors)
+
+
+async def _resolve(info: Info, resolution: Callable, input: ResolveTransitionRequestInput):
+    result, errors = await perform(info, resolution, pk_of("TransitionRequest", input.id), input.comment)
+    request, version = result or (None, None)
+    return ResolveTransitionRequestPayload(transition_request=request, model_version=version, user_errors=errors)

@@ -128,3 +128,36 @@ class CopyModelVersionInput:
     aliases: Optional[list[str]] = strawberry.field(
         default=None, description="Aliases to point at the copy in the same transaction (promotion in one step).")
     idempotency_key: Optional[str] = None
+
+
+@strawberry.input
+class CreateTransitionRequestInput:
+    name: str
+    version: int
+    stage: Stage
+    archive_existing_versions: Optional[bool] = False
+    comment: Optional[str] = None
+
+
+@strawberry.input
+class ResolveTransitionRequestInput:
+    id: strawberry.ID
+    comment: Optional[str] = None
+
+
+@strawberry.input
+class CreateCommentInput:
+    name: str
+    version: int
+    body: str
+
+
+@strawberry.input
+class UpdateCommentInput:
+    id: strawberry.ID
+    body: str
+
+
+@strawberry.input
+class DeleteCommentInput:
+    id: strawberry.ID

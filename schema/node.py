@@ -25,3 +25,9 @@ def from_global_id(global_id: str) -> tuple[str, int] | None:
         return None
     # Keys are 64-bit: anything larger could only be forged, and overflows the driver.
     return (type_name, number) if 0 < number < 2**63 else None
+
+
+def pk_of(type_name: str, global_id: str) -> int | None:
+    """The primary key in a global ID of `type_name`; None for any other ID."""
+    decoded = from_global_id(global_id)
+    return decoded[1] if decoded and decoded[0] == type_name else None

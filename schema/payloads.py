@@ -5,6 +5,7 @@ import strawberry
 
 from resolvers.errors import RegistryError
 from schema.enums import ErrorCode
+from schema.history_types import Comment, TransitionRequest
 from schema.types import ModelAlias, ModelVersion, RegisteredModel
 
 
@@ -102,3 +103,25 @@ class TransitionModelVersionStagePayload(Payload):
 @strawberry.type
 class CopyModelVersionPayload(Payload):
     model_version: Optional[ModelVersion] = None
+
+
+@strawberry.type
+class CreateTransitionRequestPayload(Payload):
+    transition_request: Optional[TransitionRequest] = None
+
+
+@strawberry.type
+class ResolveTransitionRequestPayload(Payload):
+    transition_request: Optional[TransitionRequest] = None
+    model_version: Optional[ModelVersion] = strawberry.field(
+        default=None, description="For an approval: the version after the transition was applied.")
+
+
+@strawberry.type
+class CommentPayload(Payload):
+    comment: Optional[Comment] = None
+
+
+@strawberry.type
+class DeleteCommentPayload(Payload):
+    deleted_comment_id: Optional[strawberry.ID] = None

@@ -4,7 +4,8 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
-from resolvers.errors import not_found
+from resolvers.errors import invalid, not_found
+from resolvers.history import activities_page, activity_search, count_activities
 from resolvers.search import (
     Connection as PageOfRows,
     count_models,
@@ -14,11 +15,14 @@ from resolvers.search import (
     version_search,
     versions_page,
 )
-from resolvers.validation import version_number
-from schema.enums import Stage
+from resolvers.validation import DEFAULT_PAGE, page_size, version_number
+from schema.enums import ActivityType, Stage, TransitionRequestStatus
+from schema.history_types import Activity, TransitionRequest
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder, order_pairs, plain
-from schema.node import Node, from_global_id
-from schema.types import Connection, ModelVersion, RegisteredModel, _stages, resolve_alias
+from schema.node import Node, from_global_id, pk_of
+from store.queries import requests_newest_first
+from schema.connections import Connection
+from schema.types import ModelVersion, RegisteredModel, _stages, resolve_alias
 
 SEARCH_HELP = (
     "`query` takes MLflow's filter-string syntax (e.g. \"name LIKE 'fraud%' AND tags.team = 'risk'\"); "
@@ -32,11 +36,14 @@ async def load_node(info: Info, global_id: str):
         return None
     type_name, pk = decoded
     loaders = info.context.loaders
-    if type_name == "RegisteredModel":
-        return await loaders.model_by_id.load(pk)
-    if type_name == "ModelVersion":
-        return await loaders.version_by_id.load(pk)
-    return None
+    loader = {
+        "RegisteredModel": loaders.model_by_id,
+        "ModelVersion": loaders.version_by_id,
+        "TransitionRequest": loaders.request_by_id,
+        "Comment": loaders.comment_by_id,
+        "Activity": loaders.activity_by_id,
+    }.get(type_name)
+    return await loader.load(pk) if loader else None
 
 
 async def _model_id(info: Info, name: str) -> int | None:
@@ -112,3 +119,23 @@ class Query:
         if model_id is None:
             raise not_found(f"Registered model {name!r} not found.", "name")
         return await info.context.loaders.latest_versions_by_model_id.load((model_id, _stages(stages)))
+
+    @strawberry.field(description="Requests across every model the viewer can read, newest first. "
+                                  "`after` is the id of the last request of the previous page.")
+    async def transition_requests(self, info: Info,
+                                  status: Optional[TransitionRequestStatus] = TransitionRequestStatus.PENDING,
+                                  first: Optional[int] = None, after: Optional[str] = None) -> list[TransitionRequest]:
+        limit = DEFAULT_PAGE if first is None else page_size(first, "first")
+        before_id = None
+        if after is not None:
+            before_id = pk_of("TransitionRequest", after)
+            if before_id is None:
+                raise invalid("`after` is not the id of a transition request.", "after")
+        return await info.context.store.run(requests_newest_first, status and status.value, before_id, limit)
+
+    @strawberry.field(description="The whole registry's history, newest first.")
+    async def activities(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+                         model_name: Optional[str] = None,
+                         types: Optional[list[ActivityType]] = None) -> Connection[Activity]:
+        search = activity_search([t.value for t in types or ()], first, after, model_name)
+        return await _connection(info, search, activities_page, count_activities)

@@ -1,64 +1,21 @@
 """The registry's object types. Resolvers hand over store rows; plain attributes stay
 plain synchronous fields, nested lists go through the request's DataLoaders."""
 from datetime import datetime
-from typing import Generic, Optional, TypeVar
+from typing import Optional
 
 import strawberry
 from strawberry.types import Info
 
-from resolvers.paging import encode_cursor
 from resolvers.search import Connection as PageOfRows
 from resolvers.search import version_search
 from resolvers.validation import STAGES, alias_target, version_number
-from schema.enums import ModelVersionStatus, Stage
+from schema.connections import Connection
+from schema.enums import ActivityType, ModelVersionStatus, Stage, TransitionRequestStatus
+from schema.history_types import Activity, Comment, TransitionRequest, activities_of
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, order_pairs, plain
 from schema.node import Node, to_global_id
 from schema.scalars import from_ms
 from store import tables
-
-T = TypeVar("T")
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: Optional[str]
-    end_cursor: Optional[str]
-
-
-@strawberry.type
-class Edge(Generic[T]):
-    cursor: str
-    node: T
-
-
-@strawberry.type
-class Connection(Generic[T]):
-    """A page of a list; the root is a resolvers.search.Connection."""
-
-    @strawberry.field
-    def edges(self: PageOfRows) -> list[Edge[T]]:
-        return [Edge(cursor=encode_cursor(row, self.keys), node=row) for row in self.page.rows]
-
-    @strawberry.field
-    def nodes(self: PageOfRows) -> list[T]:
-        return self.page.rows
-
-    @strawberry.field
-    def page_info(self: PageOfRows) -> PageInfo:
-        rows = self.page.rows
-        return PageInfo(
-            has_next_page=self.page.has_next,
-            has_previous_page=self.page.has_previous,
-            start_cursor=encode_cursor(rows[0], self.keys) if rows else None,
-            end_cursor=encode_cursor(rows[-1], self.keys) if rows else None,
-        )
-
-    @strawberry.field
-    async def total_count(self: PageOfRows) -> int:
-        return await self.count()
-
 
 @strawberry.type
 class Tag:
@@ -153,6 +110,19 @@ class RegisteredModel(Node):
         model_id = self.id
         return PageOfRows(page, list(search.keys), lambda: loaders.version_count_by_model_id.load((model_id, search)))
 
+    @strawberry.field
+    async def transition_requests(self: tables.RegisteredModel, info: Info,
+                                  status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
+        return await info.context.loaders.requests_by_model_id.load((self.id, status and status.value))
+
+    @strawberry.field
+    async def activities(self: tables.RegisteredModel, info: Info, first: Optional[int] = None,
+                         after: Optional[str] = None,
+                         types: Optional[list[ActivityType]] = None) -> Connection[Activity]:
+        loaders = info.context.loaders
+        return await activities_of(info, self.id, loaders.activities_by_model_id,
+                                   loaders.activity_count_by_model_id, first, after, types)
+
 
 async def resolve_alias(info: Info, model_id: int, alias: str):
     loaders = info.context.loaders
@@ -225,6 +195,23 @@ class ModelVersion(Node):
         if self.copied_from_id is None:
             return None
         return await info.context.loaders.version_by_id.load(self.copied_from_id)
+
+    @strawberry.field
+    async def transition_requests(self: tables.ModelVersion, info: Info,
+                                  status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
+        return await info.context.loaders.requests_by_version_id.load((self.id, status and status.value))
+
+    @strawberry.field
+    async def comments(self: tables.ModelVersion, info: Info) -> list[Comment]:
+        return await info.context.loaders.comments_by_version_id.load(self.id)
+
+    @strawberry.field
+    async def activities(self: tables.ModelVersion, info: Info, first: Optional[int] = None,
+                         after: Optional[str] = None,
+                         types: Optional[list[ActivityType]] = None) -> Connection[Activity]:
+        loaders = info.context.loaders
+        return await activities_of(info, self.id, loaders.activities_by_version_id,
+                                   loaders.activity_count_by_version_id, first, after, types)
 
 
 RegisteredModelConnection = Connection[RegisteredModel]
