@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar
 
 from peewee import PostgresqlDatabase
 
+from resolvers.global_ids import to_global_id
 from store.database import now_ms
 from store.tables import Activity, ModelVersion, RegisteredModel, database
 
@@ -30,9 +31,14 @@ class Change:
     def record(self, type: str, model: RegisteredModel, version: ModelVersion | None = None, *,
                from_stage: str | None = None, to_stage: str | None = None, alias: str | None = None,
                comment: str | None = None, request_id: int | None = None, **details: Any) -> None:
-        payload = {"model": model.name, "version": version.version if version else None,
-                   "fromStage": from_stage, "toStage": to_stage, "alias": alias, "comment": comment,
-                   "transitionRequestId": request_id, **details}
+        payload = {
+            "model": model.name, "modelId": to_global_id("RegisteredModel", model.id),
+            "version": version.version if version else None,
+            "versionId": to_global_id("ModelVersion", version.id) if version else None,
+            "fromStage": from_stage, "toStage": to_stage, "alias": alias, "comment": comment,
+            "transitionRequestId": to_global_id("TransitionRequest", request_id) if request_id else None,
+            **details,
+        }
         self.activities.append({
             "type": type, "actor": self.actor, "occurred_at": self.at, "model_id": model.id,
             "model_name": model.name, "version_id": version.id if version else None,

@@ -2,6 +2,7 @@
 from resolvers import lookups, validation
 from resolvers.changes import Change
 from resolvers.errors import invalid, not_found
+from resolvers.global_ids import to_global_id
 from store.queries import versions_by_ids
 from store.tables import Comment
 
@@ -26,7 +27,7 @@ def create(change: Change, name: str, number: int, body: str) -> Comment:
     version = lookups.version(name, number)
     comment = Comment.create(version=version.id, body=body, created_by=change.actor, created_at=change.at,
                              updated_at=change.at)
-    change.record("COMMENT_CREATED", version.model, version, comment=body, commentId=comment.id)
+    change.record("COMMENT_CREATED", version.model, version, comment=body, commentId=to_global_id("Comment", comment.id))
     return comment
 
 
@@ -37,7 +38,7 @@ def update(change: Change, comment_id: int | None, body: str) -> Comment:
     Comment.update(body=body, updated_at=change.at).where(Comment.id == comment.id).execute()
     comment.body, comment.updated_at = body, change.at
     version = versions_by_ids([comment.version_id])[comment.version_id]
-    change.record("COMMENT_UPDATED", version.model, version, comment=body, commentId=comment.id,
+    change.record("COMMENT_UPDATED", version.model, version, comment=body, commentId=to_global_id("Comment", comment.id),
                   body={"before": before, "after": body})
     return comment
 
@@ -46,5 +47,6 @@ def delete(change: Change, comment_id: int | None) -> int:
     comment = _existing(comment_id)
     Comment.delete().where(Comment.id == comment.id).execute()
     version = versions_by_ids([comment.version_id])[comment.version_id]
-    change.record("COMMENT_DELETED", version.model, version, commentId=comment.id, body={"before": comment.body})
+    change.record("COMMENT_DELETED", version.model, version, commentId=to_global_id("Comment", comment.id),
+                  body={"before": comment.body})
     return comment.id

@@ -9,7 +9,13 @@ from datetime import datetime, timezone
 from peewee import SQL, ColumnBase, Expression, NodeList, fn
 
 from resolvers.errors import invalid
-from store.tables import ModelAlias, ModelVersion, ModelVersionTag, RegisteredModel, RegisteredModelTag
+from store.tables import (
+    ModelAlias,
+    ModelVersion,
+    ModelVersionTag,
+    RegisteredModel,
+    RegisteredModelTag,
+)
 
 
 def _like(column, pattern: str) -> Expression:

@@ -1,7 +1,14 @@
 """Reading the activity log: per model, per version and registry-wide, newest first."""
 from peewee import SQL, fn
 
-from resolvers.paging import Page, SortKey, cursor_condition, cut_page, page_request, scan_keys
+from resolvers.paging import (
+    Page,
+    SortKey,
+    cursor_condition,
+    cut_page,
+    page_request,
+    scan_keys,
+)
 from resolvers.search import Search, pages_by_parent
 from store.tables import Activity, RegisteredModel
 
@@ -20,11 +27,12 @@ def _condition(spec: dict):
     if spec.get("types"):
         condition &= Activity.type.in_(spec["types"])
     if "modelName" in spec:
-        # The model now called so, under any earlier name; or, when none is, the history
-        # of a deleted model that was called so.
-        current = RegisteredModel.select(RegisteredModel.id).where(RegisteredModel.name == spec["modelName"])
-        condition &= ((Activity.model_id.in_(current))
-                      | (~fn.EXISTS(current) & (Activity.model_name == spec["modelName"])))
+        # The model now called so, under every name it had; or, when none is, the whole
+        # history of each deleted model that was ever called so.
+        name = spec["modelName"]
+        current = RegisteredModel.select(RegisteredModel.id).where(RegisteredModel.name == name)
+        former = Activity.select(Activity.model_id).where(Activity.model_name == name)
+        condition &= (Activity.model_id.in_(current) | (~fn.EXISTS(current) & Activity.model_id.in_(former)))
     return condition
 
 

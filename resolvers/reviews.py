@@ -54,7 +54,7 @@ def approve(change: Change, request_id: int | None, comment: str | None) -> tupl
     """Applies the requested transition, with its archive flag, in the same transaction."""
     request, version = _pending(request_id)
     _close(change, request, "APPROVED", comment)
-    change.record("TRANSITION_REQUEST_APPROVED", version.model, version, from_stage=version.stage,
+    change.record("TRANSITION_REQUEST_APPROVED", version.model, version, from_stage=request.from_stage,
                   to_stage=request.to_stage, comment=comment, request_id=request.id)
     moved, _ = versions.move(change, version, request.to_stage, request.archive_existing_versions, comment,
                              request.id)

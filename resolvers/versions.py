@@ -71,7 +71,7 @@ def create(change: Change, name, source, run_id, run_link, description, tags, cr
         version = insert_version(change, model, source=stored_source, download_uri=download_uri, run_id=run_id,
                                  run_link=run_link, description=description, tag_values=tag_values)
         change.record("MODEL_VERSION_CREATED", version.model, version, source=stored_source, runId=run_id,
-                      tags=tag_values)
+                      runLink=run_link, description=description, tags=tag_values)
         return version
 
     return remembered(change, "createModelVersion", idempotency_key, request, register)

@@ -7,10 +7,10 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import ErrorReporting, label_document_error
 from schema.guards import RefuseNul
+from schema.history_types import Activity, Comment, TransitionRequest
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import DATETIME
-from schema.history_types import Activity, Comment, TransitionRequest
 from schema.types import ModelVersion, RegisteredModel
 
 

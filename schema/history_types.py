@@ -7,12 +7,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from resolvers.global_ids import to_global_id
 from resolvers.history import activity_search
 from resolvers.search import Connection as PageOfRows
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.scalars import from_ms
-from schema.connections import Connection
 from store import tables
 
 ModelVersion = Annotated["ModelVersion", strawberry.lazy("schema.types")]

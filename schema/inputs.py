@@ -5,7 +5,13 @@ from typing import Optional
 
 import strawberry
 
-from schema.enums import ModelVersionOrderField, ModelVersionStatus, OrderDirection, RegisteredModelOrderField, Stage
+from schema.enums import (
+    ModelVersionOrderField,
+    ModelVersionStatus,
+    OrderDirection,
+    RegisteredModelOrderField,
+    Stage,
+)
 
 
 @strawberry.input

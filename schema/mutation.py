@@ -6,44 +6,44 @@ from strawberry.types import Info
 
 from resolvers import aliases, changes, comments, copies, models, reviews, versions
 from resolvers.errors import RegistryError
+from resolvers.global_ids import pk_of, to_global_id
 from resolvers.models import UNCHANGED
 from schema.mutation_inputs import (
-    CreateCommentInput,
-    CreateTransitionRequestInput,
-    DeleteCommentInput,
-    ResolveTransitionRequestInput,
-    UpdateCommentInput,
     CopyModelVersionInput,
+    CreateCommentInput,
     CreateModelVersionInput,
     CreateRegisteredModelInput,
+    CreateTransitionRequestInput,
+    DeleteCommentInput,
     DeleteModelAliasInput,
     DeleteModelVersionInput,
     DeleteModelVersionTagInput,
     DeleteRegisteredModelInput,
     DeleteRegisteredModelTagInput,
     RenameRegisteredModelInput,
+    ResolveTransitionRequestInput,
     SetModelAliasInput,
     SetModelVersionTagInput,
     SetRegisteredModelTagInput,
     TransitionModelVersionStageInput,
+    UpdateCommentInput,
     UpdateModelVersionInput,
     UpdateRegisteredModelInput,
 )
-from schema.node import pk_of, to_global_id
 from schema.payloads import (
     CommentPayload,
-    CreateTransitionRequestPayload,
-    DeleteCommentPayload,
-    ResolveTransitionRequestPayload,
     CopyModelVersionPayload,
     CreateModelVersionPayload,
     CreateRegisteredModelPayload,
+    CreateTransitionRequestPayload,
+    DeleteCommentPayload,
     DeleteModelAliasPayload,
     DeleteModelVersionPayload,
     DeleteModelVersionTagPayload,
     DeleteRegisteredModelPayload,
     DeleteRegisteredModelTagPayload,
     RenameRegisteredModelPayload,
+    ResolveTransitionRequestPayload,
     SetModelAliasPayload,
     SetModelVersionTagPayload,
     SetRegisteredModelTagPayload,

@@ -5,9 +5,12 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.errors import invalid, not_found
+from resolvers.global_ids import from_global_id, pk_of
 from resolvers.history import activities_page, activity_search, count_activities
 from resolvers.search import (
     Connection as PageOfRows,
+)
+from resolvers.search import (
     count_models,
     count_versions,
     model_search,
@@ -16,13 +19,20 @@ from resolvers.search import (
     versions_page,
 )
 from resolvers.validation import DEFAULT_PAGE, page_size, version_number
+from schema.connections import Connection
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
 from schema.history_types import Activity, TransitionRequest
-from schema.inputs import ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder, order_pairs, plain
-from schema.node import Node, from_global_id, pk_of
-from store.queries import requests_newest_first
-from schema.connections import Connection
+from schema.inputs import (
+    ModelVersionFilter,
+    ModelVersionOrder,
+    RegisteredModelFilter,
+    RegisteredModelOrder,
+    order_pairs,
+    plain,
+)
+from schema.node import Node
 from schema.types import ModelVersion, RegisteredModel, _stages, resolve_alias
+from store.queries import requests_newest_first
 
 SEARCH_HELP = (
     "`query` takes MLflow's filter-string syntax (e.g. \"name LIKE 'fraud%' AND tags.team = 'risk'\"); "

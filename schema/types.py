@@ -6,16 +6,23 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
+from resolvers.global_ids import to_global_id
 from resolvers.search import Connection as PageOfRows
 from resolvers.search import version_search
 from resolvers.validation import STAGES, alias_target, version_number
 from schema.connections import Connection
-from schema.enums import ActivityType, ModelVersionStatus, Stage, TransitionRequestStatus
+from schema.enums import (
+    ActivityType,
+    ModelVersionStatus,
+    Stage,
+    TransitionRequestStatus,
+)
 from schema.history_types import Activity, Comment, TransitionRequest, activities_of
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, order_pairs, plain
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.scalars import from_ms
 from store import tables
+
 
 @strawberry.type
 class Tag:

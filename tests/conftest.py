@@ -21,6 +21,7 @@ from store.database import Store
 from store.tables import ALL_TABLES
 
 PLAYGROUND = Path(__file__).resolve().parent.parent / "playground"
+USER_ERRORS = "userErrors { field message code }"
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -90,6 +91,12 @@ def operation(name: str) -> str:
     return (PLAYGROUND / f"{name}.graphql").read_text()
 
 
+def mutation_document(mutation: str, selection: str = "") -> str:
+    """`mutation($input: <Mutation>Input!) { mutation(input: $input) { selection userErrors } }`."""
+    input_type = mutation[0].upper() + mutation[1:] + "Input"
+    return f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {selection} {USER_ERRORS} }} }}"
+
+
 class GraphQLClient:
     def __init__(self, http: httpx.Client):
         self.http = http
@@ -106,17 +113,59 @@ class GraphQLClient:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
+    def payload(self, document: str, /, **variables) -> dict:
+        """The one root field's value of a document that must run without errors."""
+        (value,) = self.data(document, **variables).values()
+        return value
+
     def play(self, name: str, /, **variables) -> dict:
         """Run playground/NAME.graphql; its one root field's value."""
-        data = self.data(operation(name), **variables)
-        (value,) = data.values()
-        return value
+        return self.payload(operation(name), **variables)
 
     def error(self, document: str, /, **variables) -> dict:
         """The first GraphQL error of a response that must have one."""
         body = self.execute(document, **variables)
         assert body.get("errors"), body
         return body["errors"][0]
+
+    def invalid(self, document: str, field: str | None = None, /, **variables) -> dict:
+        """The first error of a query refused as INVALID_ARGUMENT (at `[field]`, when given)."""
+        error = self.error(document, **variables)
+        assert error["extensions"]["code"] == "INVALID_ARGUMENT", error
+        if field is not None:
+            assert error["extensions"]["field"] == [field], error
+        return error
+
+    def mutate(self, mutation: str, selection: str = "", /, **fields) -> dict:
+        """`mutation(input: fields) { selection userErrors }`: the payload."""
+        return self.data(mutation_document(mutation, selection), input=fields)[mutation]
+
+    def batch(self, field: str, input_type: str, inputs: list[dict], selection: str = "__typename") -> list[dict]:
+        """One mutation document calling `field` once per input (run in order); no userErrors."""
+        params = ", ".join(f"$i{n}: {input_type}!" for n in range(len(inputs)))
+        calls = " ".join(f"r{n}: {field}(input: $i{n}) {{ {selection} userErrors {{ message code }} }}"
+                         for n in range(len(inputs)))
+        data = self.data(f"mutation({params}) {{ {calls} }}", **{f"i{n}": item for n, item in enumerate(inputs)})
+        results = [data[f"r{n}"] for n in range(len(inputs))]
+        assert all(r["userErrors"] == [] for r in results), results
+        return results
+
+
+def ok(payload: dict) -> dict:
+    """The payload of a mutation that must succeed: no userErrors."""
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
+def refused(payload: dict, code: str, field: list[str] | None = None) -> dict:
+    """A mutation's payload with one user error, `code`; given `field`, also at it, with a message and no result."""
+    assert [error["code"] for error in payload["userErrors"]] == [code], payload
+    if field is not None:
+        (error,) = payload["userErrors"]
+        assert error["field"] == field, error
+        assert error["message"]
+        assert all(value is None for key, value in payload.items() if key != "userErrors"), payload
+    return payload
 
 
 @pytest.fixture

@@ -2,39 +2,20 @@
 and versions: set (an upsert), delete, and failed mutations that change nothing."""
 import pytest
 
-USER_ERRORS = "userErrors { field message code }"
+from tests.conftest import ok, refused
+
 ALIAS = "alias { alias versionNumber modelVersion { version } } previousVersion { version }"
-
-
-def mutate(gql, mutation: str, selection: str = "", /, **fields) -> dict:
-    """`mutation(input: fields) { selection userErrors }`: the payload."""
-    input_type = mutation[0].upper() + mutation[1:] + "Input"
-    document = f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {selection} {USER_ERRORS} }} }}"
-    return gql.data(document, input=fields)[mutation]
-
-
-def ok(payload: dict) -> dict:
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
-
-
-def refused(payload: dict, code: str, field: list[str]) -> None:
-    """The mutation failed with one user error, `code` at `field`, and returned nothing."""
-    (error,) = payload["userErrors"]
-    assert (error["code"], error["field"]) == (code, field), error
-    assert error["message"]
-    assert all(value is None for key, value in payload.items() if key != "userErrors"), payload
 
 
 def versions(gql, name: str = "m", count: int = 1) -> None:
     """Register `count` versions of `name` (the model is created when missing)."""
     for i in range(count):
-        ok(mutate(gql, "createModelVersion", "modelVersion { version }", name=name, source=f"s3://b/{name}/{i}",
-                  createModelIfMissing=True))
+        ok(gql.mutate("createModelVersion", "modelVersion { version }", name=name, source=f"s3://b/{name}/{i}",
+                      createModelIfMissing=True))
 
 
 def set_alias(gql, alias: str, version: int, name: str = "m") -> dict:
-    return mutate(gql, "setModelAlias", ALIAS, name=name, alias=alias, version=version)
+    return gql.mutate("setModelAlias", ALIAS, name=name, alias=alias, version=version)
 
 
 def aliases(gql, name: str = "m") -> dict:
@@ -73,8 +54,8 @@ def test_alias_breaking_the_syntax_is_refused(gql, alias):
 def test_reserved_alias_is_refused_when_setting(gql, alias):
     versions(gql)
     refused(set_alias(gql, alias, 1), "INVALID_ARGUMENT", ["input", "alias"])
-    refused(mutate(gql, "copyModelVersion", "modelVersion { version }", source={"name": "m", "version": 1},
-                   destinationName="d", aliases=["ok", alias]), "INVALID_ARGUMENT", ["input", "aliases", "1"])
+    refused(gql.mutate("copyModelVersion", "modelVersion { version }", source={"name": "m", "version": 1},
+                       destinationName="d", aliases=["ok", alias]), "INVALID_ARGUMENT", ["input", "aliases", "1"])
     assert aliases(gql) == {"model": {}, "versions": {1: []}}
     assert gql.data('{ registeredModel(name: "d") { name } }')["registeredModel"] is None
 
@@ -138,8 +119,8 @@ def test_deleting_an_alias(gql):
     versions(gql)
     ok(set_alias(gql, "champion", 1))
     ok(set_alias(gql, "prod", 1))
-    deleted = ok(mutate(gql, "deleteModelAlias", "registeredModel { name aliases { alias } }", name="m",
-                        alias="champion"))
+    deleted = ok(gql.mutate("deleteModelAlias", "registeredModel { name aliases { alias } }", name="m",
+                            alias="champion"))
     assert deleted["registeredModel"] == {"name": "m", "aliases": [{"alias": "prod"}]}
     assert resolve(gql, "champion") == (None, None)
     assert aliases(gql) == {"model": {"prod": 1}, "versions": {1: ["prod"]}}
@@ -148,13 +129,13 @@ def test_deleting_an_alias(gql):
 def test_deleting_an_alias_that_does_not_exist_succeeds_on_an_existing_model(gql):
     versions(gql)
     ok(set_alias(gql, "prod", 1))
-    deleted = ok(mutate(gql, "deleteModelAlias", "registeredModel { name }", name="m", alias="nobody"))
+    deleted = ok(gql.mutate("deleteModelAlias", "registeredModel { name }", name="m", alias="nobody"))
     assert deleted["registeredModel"] == {"name": "m"}
     assert aliases(gql) == {"model": {"prod": 1}, "versions": {1: ["prod"]}}
 
 
 def test_deleting_an_alias_of_a_missing_model_is_not_found(gql):
-    refused(mutate(gql, "deleteModelAlias", "registeredModel { name }", name="missing", alias="champion"),
+    refused(gql.mutate("deleteModelAlias", "registeredModel { name }", name="missing", alias="champion"),
             "NOT_FOUND", ["input", "name"])
 
 
@@ -163,7 +144,7 @@ def test_deleting_a_version_deletes_its_aliases(gql):
     ok(set_alias(gql, "champion", 1))
     ok(set_alias(gql, "prod", 1))
     ok(set_alias(gql, "challenger", 2))
-    ok(mutate(gql, "deleteModelVersion", name="m", version=1))
+    ok(gql.mutate("deleteModelVersion", name="m", version=1))
     assert aliases(gql) == {"model": {"challenger": 2}, "versions": {2: ["challenger"]}}
     assert resolve(gql, "champion") == (None, None)
     found = gql.data('{ registeredModels(filter: {alias: "champion"}) { totalCount } '
@@ -175,17 +156,17 @@ def test_deleting_a_version_deletes_its_aliases(gql):
 
 def test_latest_is_the_highest_live_version_in_any_case(gql):
     versions(gql, count=3)
-    ok(mutate(gql, "transitionModelVersionStage", name="m", version=3, stage="ARCHIVED"))
+    ok(gql.mutate("transitionModelVersionStage", name="m", version=3, stage="ARCHIVED"))
     for spelling in ("latest", "LATEST", "LaTeSt"):
         assert resolve(gql, spelling) == (3, 3)
-    ok(mutate(gql, "deleteModelVersion", name="m", version=3))
+    ok(gql.mutate("deleteModelVersion", name="m", version=3))
     assert resolve(gql, "latest") == (2, 2) and resolve(gql, "LaTeSt") == (2, 2)
     versions(gql)  # version 4: numbers are not reused
     assert resolve(gql, "Latest") == (4, 4)
 
 
 def test_latest_of_a_model_without_versions_is_nothing(gql):
-    ok(mutate(gql, "createRegisteredModel", name="m"))
+    ok(gql.mutate("createRegisteredModel", name="m"))
     assert resolve(gql, "latest") == (None, None)
 
 
@@ -200,10 +181,10 @@ class ModelTags:
         self.gql = gql
 
     def set(self, key, value, name="m"):
-        return mutate(self.gql, "setRegisteredModelTag", MODEL_TAGS, name=name, key=key, value=value)
+        return self.gql.mutate("setRegisteredModelTag", MODEL_TAGS, name=name, key=key, value=value)
 
     def delete(self, key, name="m"):
-        return mutate(self.gql, "deleteRegisteredModelTag", MODEL_TAGS, name=name, key=key)
+        return self.gql.mutate("deleteRegisteredModelTag", MODEL_TAGS, name=name, key=key)
 
     def stored(self, name="m"):
         data = self.gql.data("query($name: String!) { registeredModel(name: $name) { tags { key value } } }",
@@ -217,10 +198,10 @@ class ModelTags:
 
 class VersionTags(ModelTags):
     def set(self, key, value, name="m", version=1):
-        return mutate(self.gql, "setModelVersionTag", VERSION_TAGS, name=name, version=version, key=key, value=value)
+        return self.gql.mutate("setModelVersionTag", VERSION_TAGS, name=name, version=version, key=key, value=value)
 
     def delete(self, key, name="m", version=1):
-        return mutate(self.gql, "deleteModelVersionTag", VERSION_TAGS, name=name, version=version, key=key)
+        return self.gql.mutate("deleteModelVersionTag", VERSION_TAGS, name=name, version=version, key=key)
 
     def stored(self, name="m", version=1):
         data = self.gql.data("""query($name: String!, $version: Int!) {
@@ -291,9 +272,9 @@ def test_model_and_version_tags_are_separate(gql):
 
 def test_tags_given_at_creation_are_stored(gql):
     given = [{"key": "team", "value": "risk"}, {"key": "Team", "value": ""}]
-    made = ok(mutate(gql, "createRegisteredModel", MODEL_TAGS, name="m", tags=given))
+    made = ok(gql.mutate("createRegisteredModel", MODEL_TAGS, name="m", tags=given))
     assert ModelTags.returned(made) == {"team": "risk", "Team": ""}
-    version = ok(mutate(gql, "createModelVersion", VERSION_TAGS, name="m", source="s3://b/x", tags=given))
+    version = ok(gql.mutate("createModelVersion", VERSION_TAGS, name="m", source="s3://b/x", tags=given))
     assert VersionTags.returned(version) == {"team": "risk", "Team": ""}
     assert ModelTags(gql).stored() == VersionTags(gql).stored() == {"team": "risk", "Team": ""}
 
@@ -307,25 +288,25 @@ def _model_names(gql) -> list[str]:
 
 def test_creating_a_model_with_one_bad_tag_creates_no_model(gql):
     bad = [{"key": "good", "value": "1"}, {"key": "also-good", "value": "2"}, {"key": "bad key!", "value": "3"}]
-    refused(mutate(gql, "createRegisteredModel", MODEL_TAGS, name="m", tags=bad), "INVALID_ARGUMENT",
+    refused(gql.mutate("createRegisteredModel", MODEL_TAGS, name="m", tags=bad), "INVALID_ARGUMENT",
             ["input", "tags", "2", "key"])
     assert _model_names(gql) == []
     # The name is still free.
-    assert ModelTags.returned(ok(mutate(gql, "createRegisteredModel", MODEL_TAGS, name="m"))) == {}
+    assert ModelTags.returned(ok(gql.mutate("createRegisteredModel", MODEL_TAGS, name="m"))) == {}
 
 
 def test_registering_a_version_with_one_bad_tag_creates_neither_model_nor_version(gql):
     bad = [{"key": "good", "value": "1"}, {"key": "big", "value": "v" * 100_001}]
-    refused(mutate(gql, "createModelVersion", VERSION_TAGS, name="m", source="s3://b/x", createModelIfMissing=True,
-                   tags=bad), "INVALID_ARGUMENT", ["input", "tags", "1", "value"])
+    refused(gql.mutate("createModelVersion", VERSION_TAGS, name="m", source="s3://b/x", createModelIfMissing=True,
+                       tags=bad), "INVALID_ARGUMENT", ["input", "tags", "1", "value"])
     assert _model_names(gql) == []
     assert gql.data("{ modelVersions { totalCount } }") == {"modelVersions": {"totalCount": 0}}
 
 
 def test_creating_an_existing_model_leaves_its_tags_and_description_alone(gql):
-    ok(mutate(gql, "createRegisteredModel", name="m", description="kept", tags=[{"key": "team", "value": "risk"}]))
-    refused(mutate(gql, "createRegisteredModel", MODEL_TAGS, name="m", description="new",
-                   tags=[{"key": "team", "value": "other"}, {"key": "extra", "value": "x"}]),
+    ok(gql.mutate("createRegisteredModel", name="m", description="kept", tags=[{"key": "team", "value": "risk"}]))
+    refused(gql.mutate("createRegisteredModel", MODEL_TAGS, name="m", description="new",
+                       tags=[{"key": "team", "value": "other"}, {"key": "extra", "value": "x"}]),
             "ALREADY_EXISTS", ["input", "name"])
     model = gql.data('{ registeredModel(name: "m") { description tags { key value } } }')["registeredModel"]
     assert model == {"description": "kept", "tags": [{"key": "team", "value": "risk"}]}
@@ -333,8 +314,8 @@ def test_creating_an_existing_model_leaves_its_tags_and_description_alone(gql):
 
 def test_copying_with_one_reserved_alias_creates_nothing(gql):
     versions(gql)
-    refused(mutate(gql, "copyModelVersion", "modelVersion { version }", source={"name": "m", "version": 1},
-                   destinationName="dest", aliases=["champion", "latest"]), "INVALID_ARGUMENT",
+    refused(gql.mutate("copyModelVersion", "modelVersion { version }", source={"name": "m", "version": 1},
+                       destinationName="dest", aliases=["champion", "latest"]), "INVALID_ARGUMENT",
             ["input", "aliases", "1"])
     assert _model_names(gql) == ["m"]
     assert aliases(gql) == {"model": {}, "versions": {1: []}}

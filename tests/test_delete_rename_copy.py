@@ -1,6 +1,8 @@
 """REFERENCE.md "Deleting, renaming, copying", over the GraphQL HTTP endpoint."""
 import pytest
 
+from tests.conftest import ok, refused
+
 CREATE_MODEL = """
 mutation($name: String!, $description: String, $tags: [TagInput!]) {
   createRegisteredModel(input: {name: $name, description: $description, tags: $tags}) {
@@ -88,24 +90,6 @@ query($name: String!) { modelVersions(filter: {name: {eq: $name}}) { totalCount 
 
 # ---- helpers ------------------------------------------------------------------------------
 
-def payload(gql, document, /, **variables) -> dict:
-    (value,) = gql.data(document, **variables).values()
-    return value
-
-
-def ok(gql, document, /, **variables) -> dict:
-    value = payload(gql, document, **variables)
-    assert value["userErrors"] == [], value["userErrors"]
-    return value
-
-
-def refused(gql, code, document, /, **variables) -> dict:
-    """The one userError of a mutation that must fail with `code`."""
-    value = payload(gql, document, **variables)
-    assert [e["code"] for e in value["userErrors"]] == [code], value
-    return value
-
-
 def model(gql, name) -> dict | None:
     return gql.data(MODEL, name=name)["registeredModel"]
 
@@ -119,22 +103,22 @@ def node(gql, global_id) -> dict | None:
 
 
 def make_model(gql, name, versions=0, **fields) -> str:
-    model_id = ok(gql, CREATE_MODEL, name=name, **fields)["registeredModel"]["id"]
+    model_id = ok(gql.payload(CREATE_MODEL, name=name, **fields))["registeredModel"]["id"]
     for number in range(1, versions + 1):
-        ok(gql, CREATE_VERSION, name=name, source=f"s3://bucket/{name}/{number}")
+        ok(gql.payload(CREATE_VERSION, name=name, source=f"s3://bucket/{name}/{number}"))
     return model_id
 
 
 def move(gql, name, number, stage) -> None:
-    ok(gql, TRANSITION, name=name, version=number, stage=stage)
+    ok(gql.payload(TRANSITION, name=name, version=number, stage=stage))
 
 
 def populated(gql, name="m") -> dict:
     """A model with tags, three versions (tagged, aliased) in NONE, ARCHIVED and NONE."""
     model_id = make_model(gql, name, versions=3, description="about m", tags=[{"key": "team", "value": "risk"}])
-    ok(gql, SET_VERSION_TAG, name=name, version=1, key="validated", value="yes")
-    ok(gql, SET_ALIAS, name=name, alias="champion", version=1)
-    ok(gql, SET_ALIAS, name=name, alias="challenger", version=2)
+    ok(gql.payload(SET_VERSION_TAG, name=name, version=1, key="validated", value="yes"))
+    ok(gql.payload(SET_ALIAS, name=name, alias="champion", version=1))
+    ok(gql.payload(SET_ALIAS, name=name, alias="challenger", version=2))
     move(gql, name, 2, "ARCHIVED")
     return {"id": model_id, "versions": {n: version(gql, name, n)["id"] for n in (1, 2, 3)}}
 
@@ -146,7 +130,7 @@ def test_a_version_in_none_or_archived_can_be_deleted(gql, stage):
     make_model(gql, "m", versions=2)
     move(gql, "m", 1, stage)
     doomed = version(gql, "m", 1)["id"]
-    deleted = ok(gql, DELETE_VERSION, name="m", version=1)
+    deleted = ok(gql.payload(DELETE_VERSION, name="m", version=1))
     assert deleted["deletedModelVersionId"] == doomed
     assert version(gql, "m", 1) is None
     assert node(gql, doomed) is None
@@ -157,18 +141,18 @@ def test_a_version_in_none_or_archived_can_be_deleted(gql, stage):
 def test_a_version_in_staging_or_production_cannot_be_deleted(gql, stage):
     make_model(gql, "m", versions=1)
     move(gql, "m", 1, stage)
-    ok(gql, SET_ALIAS, name="m", alias="champion", version=1)
+    ok(gql.payload(SET_ALIAS, name="m", alias="champion", version=1))
     before = model(gql, "m")
-    refusal = refused(gql, "FAILED_PRECONDITION", DELETE_VERSION, name="m", version=1)
+    refusal = refused(gql.payload(DELETE_VERSION, name="m", version=1), "FAILED_PRECONDITION")
     assert refusal["deletedModelVersionId"] is None
     assert model(gql, "m") == before
 
 
 def test_deleting_a_version_deletes_its_aliases(gql):
     make_model(gql, "m", versions=2)
-    ok(gql, SET_ALIAS, name="m", alias="champion", version=1)
-    ok(gql, SET_ALIAS, name="m", alias="challenger", version=2)
-    ok(gql, DELETE_VERSION, name="m", version=1)
+    ok(gql.payload(SET_ALIAS, name="m", alias="champion", version=1))
+    ok(gql.payload(SET_ALIAS, name="m", alias="challenger", version=2))
+    ok(gql.payload(DELETE_VERSION, name="m", version=1))
     assert model(gql, "m")["aliases"] == [{"alias": "challenger", "versionNumber": 2}]
     assert gql.data(BY_ALIAS, name="m", alias="champion")["modelVersionByAlias"] is None
 
@@ -176,7 +160,7 @@ def test_deleting_a_version_deletes_its_aliases(gql):
 @pytest.mark.parametrize("name, number", [("m", 9), ("ghost", 1)])
 def test_deleting_a_missing_version_is_not_found(gql, name, number):
     make_model(gql, "m", versions=1)
-    refusal = refused(gql, "NOT_FOUND", DELETE_VERSION, name=name, version=number)
+    refusal = refused(gql.payload(DELETE_VERSION, name=name, version=number), "NOT_FOUND")
     assert refusal["deletedModelVersionId"] is None
     assert version(gql, "m", 1) is not None
 
@@ -188,7 +172,7 @@ def test_a_model_with_a_version_in_staging_or_production_cannot_be_deleted(gql, 
     made = populated(gql)
     move(gql, "m", 3, stage)
     before = model(gql, "m")
-    refusal = refused(gql, "FAILED_PRECONDITION", DELETE_MODEL, name="m")
+    refusal = refused(gql.payload(DELETE_MODEL, name="m"), "FAILED_PRECONDITION")
     assert refusal["deletedRegisteredModelId"] is None
     assert model(gql, "m") == before
     assert node(gql, made["id"])["name"] == "m"
@@ -201,7 +185,7 @@ def test_a_model_whose_versions_are_all_in_none_or_archived_can_be_deleted(gql, 
         move(gql, "m", 1, "ARCHIVED")
         move(gql, "m", 2, "PRODUCTION")
         move(gql, "m", 2, "ARCHIVED")
-    deleted = ok(gql, DELETE_MODEL, name="m")
+    deleted = ok(gql.payload(DELETE_MODEL, name="m"))
     assert deleted["deletedRegisteredModelId"] == model_id
     assert model(gql, "m") is None
 
@@ -209,14 +193,14 @@ def test_a_model_whose_versions_are_all_in_none_or_archived_can_be_deleted(gql, 
 def test_deleting_a_model_removes_its_versions_tags_and_aliases(gql):
     made = populated(gql)
     make_model(gql, "other", versions=1)
-    ok(gql, DELETE_MODEL, name="m")
+    ok(gql.payload(DELETE_MODEL, name="m"))
     assert node(gql, made["id"]) is None
     assert all(node(gql, version_id) is None for version_id in made["versions"].values())
     assert gql.data(VERSIONS_NAMED, name="m")["modelVersions"]["totalCount"] == 0
     assert version(gql, "other", 1) is not None  # other models are untouched
 
     recreated = make_model(gql, "m")
-    ok(gql, CREATE_VERSION, name="m", source="s3://new/1")
+    ok(gql.payload(CREATE_VERSION, name="m", source="s3://new/1"))
     again = model(gql, "m")
     assert again["id"] == recreated != made["id"]
     assert (again["description"], again["tags"], again["aliases"]) == (None, [], [])
@@ -230,16 +214,16 @@ def test_a_deleted_objects_id_never_resolves_to_a_newer_object(gql):
     """Relay IDs are forever: the newest row's id must not be handed out again after its delete."""
     model_id = make_model(gql, "m", versions=2)
     newest_version = version(gql, "m", 2)["id"]
-    ok(gql, DELETE_VERSION, name="m", version=2)
-    assert ok(gql, CREATE_VERSION, name="m", source="s3://b/3")["modelVersion"]["id"] != newest_version
+    ok(gql.payload(DELETE_VERSION, name="m", version=2))
+    assert ok(gql.payload(CREATE_VERSION, name="m", source="s3://b/3"))["modelVersion"]["id"] != newest_version
     assert node(gql, newest_version) is None
-    ok(gql, DELETE_MODEL, name="m")
+    ok(gql.payload(DELETE_MODEL, name="m"))
     assert make_model(gql, "m2") != model_id
     assert node(gql, model_id) is None
 
 
 def test_deleting_a_missing_model_is_not_found(gql):
-    refusal = refused(gql, "NOT_FOUND", DELETE_MODEL, name="ghost")
+    refusal = refused(gql.payload(DELETE_MODEL, name="ghost"), "NOT_FOUND")
     assert refusal["deletedRegisteredModelId"] is None
 
 
@@ -248,7 +232,7 @@ def test_deleting_a_missing_model_is_not_found(gql):
 def test_rename_keeps_versions_tags_aliases_and_ids(gql):
     made = populated(gql, "old")
     before = model(gql, "old")
-    renamed = ok(gql, RENAME, name="old", newName="new")["registeredModel"]
+    renamed = ok(gql.payload(RENAME, name="old", newName="new"))["registeredModel"]
     assert (renamed["id"], renamed["name"]) == (made["id"], "new")
     assert {v["name"] for v in renamed["versions"]["nodes"]} == {"new"}
     after = model(gql, "new")
@@ -264,7 +248,7 @@ def test_rename_keeps_versions_tags_aliases_and_ids(gql):
 
 def test_rename_frees_the_old_name(gql):
     made = populated(gql, "old")
-    ok(gql, RENAME, name="old", newName="new")
+    ok(gql.payload(RENAME, name="old", newName="new"))
     assert model(gql, "old") is None
     assert version(gql, "old", 1) is None
     assert gql.data(BY_ALIAS, name="old", alias="champion")["modelVersionByAlias"] is None
@@ -277,16 +261,16 @@ def test_rename_frees_the_old_name(gql):
 
 def test_renamed_model_keeps_numbering(gql):
     make_model(gql, "old", versions=2)
-    ok(gql, DELETE_VERSION, name="old", version=2)
-    ok(gql, RENAME, name="old", newName="new")
-    assert ok(gql, CREATE_VERSION, name="new", source="s3://b/3")["modelVersion"]["version"] == 3
+    ok(gql.payload(DELETE_VERSION, name="old", version=2))
+    ok(gql.payload(RENAME, name="old", newName="new"))
+    assert ok(gql.payload(CREATE_VERSION, name="new", source="s3://b/3"))["modelVersion"]["version"] == 3
 
 
 def test_rename_to_a_taken_name_is_already_exists(gql):
     make_model(gql, "a", versions=1)
     make_model(gql, "b", versions=2)
     before = (model(gql, "a"), model(gql, "b"))
-    refusal = refused(gql, "ALREADY_EXISTS", RENAME, name="a", newName="b")
+    refusal = refused(gql.payload(RENAME, name="a", newName="b"), "ALREADY_EXISTS")
     assert refusal["userErrors"][0]["field"] == ["input", "newName"]
     assert refusal["registeredModel"] is None
     assert (model(gql, "a"), model(gql, "b")) == before
@@ -295,9 +279,9 @@ def test_rename_to_a_taken_name_is_already_exists(gql):
 def test_rename_is_case_sensitive(gql):
     make_model(gql, "Model")
     make_model(gql, "other")
-    ok(gql, RENAME, name="Model", newName="model")
+    ok(gql.payload(RENAME, name="Model", newName="model"))
     assert model(gql, "Model") is None and model(gql, "model")["name"] == "model"
-    ok(gql, RENAME, name="other", newName="OTHER")
+    ok(gql.payload(RENAME, name="other", newName="OTHER"))
     assert model(gql, "OTHER")["name"] == "OTHER"
 
 
@@ -305,19 +289,19 @@ def test_rename_is_case_sensitive(gql):
 def test_rename_to_an_invalid_name_is_refused(gql, new_name):
     make_model(gql, "m", versions=1)
     before = model(gql, "m")
-    refusal = refused(gql, "INVALID_ARGUMENT", RENAME, name="m", newName=new_name)
+    refusal = refused(gql.payload(RENAME, name="m", newName=new_name), "INVALID_ARGUMENT")
     assert refusal["userErrors"][0]["field"] == ["input", "newName"]
     assert model(gql, "m") == before
 
 
 def test_rename_accepts_a_plain_name_with_dots_and_spaces(gql):
     make_model(gql, "m")
-    ok(gql, RENAME, name="m", newName="prod.ml_team.iris v2")
+    ok(gql.payload(RENAME, name="m", newName="prod.ml_team.iris v2"))
     assert model(gql, "prod.ml_team.iris v2")["name"] == "prod.ml_team.iris v2"
 
 
 def test_renaming_a_missing_model_is_not_found(gql):
-    refused(gql, "NOT_FOUND", RENAME, name="ghost", newName="spirit")
+    refused(gql.payload(RENAME, name="ghost", newName="spirit"), "NOT_FOUND")
     assert model(gql, "spirit") is None
 
 
@@ -326,16 +310,16 @@ def test_renaming_a_missing_model_is_not_found(gql):
 def original(gql, name="src", stage="PRODUCTION") -> str:
     """Version 1 of `name`, fully described, aliased `champion`, in `stage`; its id."""
     make_model(gql, name)
-    made = ok(gql, CREATE_VERSION, name=name, source="s3://bucket/src/1", runId="run-1",
-              runLink="https://runs/1", description="the original",
-              tags=[{"key": "k", "value": "v"}, {"key": "validated", "value": "yes"}])
-    ok(gql, SET_ALIAS, name=name, alias="champion", version=1)
+    made = ok(gql.payload(CREATE_VERSION, name=name, source="s3://bucket/src/1", runId="run-1",
+                          runLink="https://runs/1", description="the original",
+                          tags=[{"key": "k", "value": "v"}, {"key": "validated", "value": "yes"}]))
+    ok(gql.payload(SET_ALIAS, name=name, alias="champion", version=1))
     move(gql, name, 1, stage)
     return made["modelVersion"]["id"]
 
 
 def copy(gql, source, destination, **variables) -> dict:
-    return ok(gql, COPY, source=source, destination=destination, **variables)["modelVersion"]
+    return ok(gql.payload(COPY, source=source, destination=destination, **variables))["modelVersion"]
 
 
 def test_copy_creates_the_destination_with_the_originals_content(gql):
@@ -366,7 +350,7 @@ def test_copy_sets_only_the_aliases_the_input_names(gql):
 def test_copy_moves_an_existing_alias_of_the_destination(gql):
     original(gql)
     make_model(gql, "dest", versions=2, tags=[{"key": "env", "value": "prod"}])
-    ok(gql, SET_ALIAS, name="dest", alias="live", version=2)
+    ok(gql.payload(SET_ALIAS, name="dest", alias="live", version=2))
     made = copy(gql, {"name": "src", "version": 1}, "dest", aliases=["live"])
     assert made["version"] == 3
     assert model(gql, "dest")["aliases"] == [{"alias": "live", "versionNumber": 3}]
@@ -375,7 +359,7 @@ def test_copy_moves_an_existing_alias_of_the_destination(gql):
 
 def test_copy_into_the_same_model_takes_the_next_number(gql):
     original_id = original(gql)
-    ok(gql, CREATE_VERSION, name="src", source="s3://bucket/src/2")
+    ok(gql.payload(CREATE_VERSION, name="src", source="s3://bucket/src/2"))
     made = copy(gql, {"name": "src", "version": 1}, "src")
     assert (made["name"], made["version"], made["source"], made["downloadUri"]) == (
         "src", 3, "models:/src/1", "s3://bucket/src/1")
@@ -394,10 +378,10 @@ def test_a_copy_of_a_copy_downloads_from_the_first_location(gql):
 
 def test_a_copy_source_given_by_alias_is_resolved_at_copy_time(gql):
     original_id = original(gql)
-    ok(gql, CREATE_VERSION, name="src", source="s3://bucket/src/2")
+    ok(gql.payload(CREATE_VERSION, name="src", source="s3://bucket/src/2"))
     made = copy(gql, {"name": "src", "alias": "champion"}, "dest")
     assert (made["source"], made["copiedFrom"]["id"]) == ("models:/src/1", original_id)
-    ok(gql, SET_ALIAS, name="src", alias="champion", version=2)
+    ok(gql.payload(SET_ALIAS, name="src", alias="champion", version=2))
     kept = version(gql, "dest", 1)
     assert (kept["source"], kept["downloadUri"], kept["copiedFrom"]["version"]) == (
         "models:/src/1", "s3://bucket/src/1", 1)
@@ -407,15 +391,15 @@ def test_a_copy_source_given_by_alias_is_resolved_at_copy_time(gql):
 
 def test_a_copy_source_given_by_latest_is_the_highest_version(gql):
     original(gql)
-    ok(gql, CREATE_VERSION, name="src", source="s3://bucket/src/2")
+    ok(gql.payload(CREATE_VERSION, name="src", source="s3://bucket/src/2"))
     assert copy(gql, {"name": "src", "alias": "latest"}, "dest")["source"] == "models:/src/2"
 
 
 def test_a_copy_is_independent_of_later_changes_to_the_original(gql):
     original(gql, stage="ARCHIVED")
     copy(gql, {"name": "src", "version": 1}, "dest")
-    ok(gql, SET_VERSION_TAG, name="src", version=1, key="k", value="changed")
-    ok(gql, DELETE_VERSION, name="src", version=1)
+    ok(gql.payload(SET_VERSION_TAG, name="src", version=1, key="k", value="changed"))
+    ok(gql.payload(DELETE_VERSION, name="src", version=1))
     kept = version(gql, "dest", 1)
     assert kept["tags"] == [{"key": "k", "value": "v"}, {"key": "validated", "value": "yes"}]
     assert (kept["source"], kept["downloadUri"]) == ("models:/src/1", "s3://bucket/src/1")
@@ -425,7 +409,7 @@ def test_a_copy_is_independent_of_later_changes_to_the_original(gql):
 @pytest.mark.parametrize("source", [{"name": "src", "version": 1, "alias": "champion"}, {"name": "src"}])
 def test_copy_needs_exactly_one_of_version_and_alias(gql, source):
     original(gql)
-    refused(gql, "INVALID_ARGUMENT", COPY, source=source, destination="dest")
+    refused(gql.payload(COPY, source=source, destination="dest"), "INVALID_ARGUMENT")
     assert model(gql, "dest") is None
 
 
@@ -433,7 +417,7 @@ def test_copy_needs_exactly_one_of_version_and_alias(gql, source):
                                     {"name": "src", "alias": "nobody"}, {"name": "ghost", "alias": "champion"}])
 def test_copying_a_missing_source_is_not_found(gql, source):
     original(gql)
-    refusal = refused(gql, "NOT_FOUND", COPY, source=source, destination="dest")
+    refusal = refused(gql.payload(COPY, source=source, destination="dest"), "NOT_FOUND")
     assert refusal["modelVersion"] is None
     assert model(gql, "dest") is None
 
@@ -442,8 +426,8 @@ def test_copying_a_missing_source_is_not_found(gql, source):
                                                   ("dest", ["v3"]), ("dest", ["no.dots"])])
 def test_copy_with_an_invalid_destination_or_alias_is_refused(gql, destination, aliases):
     original(gql)
-    refused(gql, "INVALID_ARGUMENT", COPY, source={"name": "src", "version": 1}, destination=destination,
-            aliases=aliases)
+    refused(gql.payload(COPY, source={"name": "src", "version": 1}, destination=destination, aliases=aliases),
+            "INVALID_ARGUMENT")
     assert model(gql, "dest") is None
 
 
@@ -465,10 +449,10 @@ def test_copy_idempotency_key_retry_returns_the_first_copy(gql):
 ])
 def test_copy_idempotency_key_reused_with_a_different_input_is_conflict(gql, changed):
     original(gql)
-    ok(gql, SET_ALIAS, name="src", alias="other", version=1)
+    ok(gql.payload(SET_ALIAS, name="src", alias="other", version=1))
     request = {"source": {"name": "src", "alias": "champion"}, "destination": "dest", "aliases": ["live"]}
     copy(gql, idempotencyKey="k", **request)
-    refusal = refused(gql, "CONFLICT", COPY, idempotencyKey="k", **{**request, **changed})
+    refusal = refused(gql.payload(COPY, idempotencyKey="k", **{**request, **changed}), "CONFLICT")
     assert refusal["userErrors"][0]["field"] == ["input", "idempotencyKey"]
     assert model(gql, "dest")["versions"]["totalCount"] == 1
     assert model(gql, "elsewhere") is None

@@ -5,29 +5,10 @@ input field at fault), in a query's `errors[].extensions` (code and field).
 """
 import pytest
 
-USER_ERRORS = "userErrors { field message code }"
+from tests.conftest import mutation_document, ok, refused
+
 MODEL = "registeredModel { name description tags { key value } }"
 VERSION = "modelVersion { name version source downloadUri description stage tags { key value } }"
-
-
-def mutate(gql, mutation: str, selection: str = "", /, **fields) -> dict:
-    """`mutation(input: fields) { selection userErrors }`: the payload."""
-    input_type = mutation[0].upper() + mutation[1:] + "Input"
-    document = (f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {selection} {USER_ERRORS} }} }}")
-    return gql.data(document, input=fields)[mutation]
-
-
-def ok(payload: dict) -> dict:
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
-
-
-def refused(payload: dict, code: str, field: list[str]) -> None:
-    """The mutation failed with one user error, `code` at `field`, and returned nothing."""
-    (error,) = payload["userErrors"]
-    assert (error["code"], error["field"]) == (code, field), error
-    assert error["message"]
-    assert all(value is None for key, value in payload.items() if key != "userErrors"), payload
 
 
 def query_error(gql, document: str, /, **variables) -> dict:
@@ -38,12 +19,12 @@ def query_error(gql, document: str, /, **variables) -> dict:
 
 
 def create_model(gql, name: str = "m", **fields) -> dict:
-    return ok(mutate(gql, "createRegisteredModel", MODEL, name=name, **fields))["registeredModel"]
+    return ok(gql.mutate("createRegisteredModel", MODEL, name=name, **fields))["registeredModel"]
 
 
 def create_version(gql, name: str = "m", source: str = "s3://bucket/model", **fields) -> dict:
-    return ok(mutate(gql, "createModelVersion", VERSION, name=name, source=source, createModelIfMissing=True,
-                     **fields))["modelVersion"]
+    return ok(gql.mutate("createModelVersion", VERSION, name=name, source=source, createModelIfMissing=True,
+                         **fields))["modelVersion"]
 
 
 def model_names(gql) -> list[str]:
@@ -71,7 +52,7 @@ BAD_NAMES = ["", " ", " \t\n ", "a/b", "team/iris", "a:b", "models:/iris", "..",
 
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_model_name_breaking_a_rule_is_refused_and_creates_nothing(gql, name):
-    refused(mutate(gql, "createRegisteredModel", MODEL, name=name), "INVALID_ARGUMENT", ["input", "name"])
+    refused(gql.mutate("createRegisteredModel", MODEL, name=name), "INVALID_ARGUMENT", ["input", "name"])
     assert model_names(gql) == []
 
 
@@ -91,17 +72,17 @@ def test_model_name_within_the_rules_is_stored_as_given(gql, name):
 def test_model_name_rules_hold_wherever_a_model_gets_a_name(gql, name, mutation, fields, field):
     create_version(gql, "m")
     name_key = field[-1]
-    refused(mutate(gql, mutation, **fields, **{name_key: name}), "INVALID_ARGUMENT", field)
+    refused(gql.mutate(mutation, **fields, **{name_key: name}), "INVALID_ARGUMENT", field)
     assert model_names(gql) == ["m"]
     assert find_model(gql, "m")["versions"]["totalCount"] == 1
 
 
 def test_model_names_are_unique(gql):
     create_model(gql, "iris", description="first")
-    refused(mutate(gql, "createRegisteredModel", MODEL, name="iris", description="second",
-                   tags=[{"key": "k", "value": "v"}]), "ALREADY_EXISTS", ["input", "name"])
+    refused(gql.mutate("createRegisteredModel", MODEL, name="iris", description="second",
+                       tags=[{"key": "k", "value": "v"}]), "ALREADY_EXISTS", ["input", "name"])
     create_model(gql, "other")
-    refused(mutate(gql, "renameRegisteredModel", MODEL, name="other", newName="iris"),
+    refused(gql.mutate("renameRegisteredModel", MODEL, name="other", newName="iris"),
             "ALREADY_EXISTS", ["input", "newName"])
     assert find_model(gql, "iris")["description"] == "first" and find_model(gql, "iris")["tags"] == []
     assert model_names(gql) == ["iris", "other"]
@@ -116,7 +97,7 @@ def test_model_names_are_case_sensitive(gql):
     assert find_model(gql, "Iris")["versions"]["totalCount"] == 0
     assert find_model(gql, "iris")["versions"]["totalCount"] == 1
     assert find_model(gql, "IRIS") is None
-    assert ok(mutate(gql, "renameRegisteredModel", MODEL, name="Iris", newName="IRIS"))["registeredModel"]["name"] \
+    assert ok(gql.mutate("renameRegisteredModel", MODEL, name="Iris", newName="IRIS"))["registeredModel"]["name"] \
         == "IRIS"
 
 
@@ -124,21 +105,21 @@ def test_model_names_are_case_sensitive(gql):
 
 
 def _tag_in_new_model(gql, key, value):
-    payload = mutate(gql, "createRegisteredModel", MODEL, name="n", tags=[{"key": key, "value": value}])
+    payload = gql.mutate("createRegisteredModel", MODEL, name="n", tags=[{"key": key, "value": value}])
     return payload, ["input", "tags", "0"]
 
 
 def _tag_on_model(gql, key, value):
-    return mutate(gql, "setRegisteredModelTag", MODEL, name="m", key=key, value=value), ["input"]
+    return gql.mutate("setRegisteredModelTag", MODEL, name="m", key=key, value=value), ["input"]
 
 
 def _tag_in_new_version(gql, key, value):
-    return mutate(gql, "createModelVersion", VERSION, name="m", source="s3://b/2",
-                  tags=[{"key": key, "value": value}]), ["input", "tags", "0"]
+    return gql.mutate("createModelVersion", VERSION, name="m", source="s3://b/2",
+                      tags=[{"key": key, "value": value}]), ["input", "tags", "0"]
 
 
 def _tag_on_version(gql, key, value):
-    return mutate(gql, "setModelVersionTag", VERSION, name="m", version=1, key=key, value=value), ["input"]
+    return gql.mutate("setModelVersionTag", VERSION, name="m", version=1, key=key, value=value), ["input"]
 
 
 TAG_TARGETS = [_tag_in_new_model, _tag_on_model, _tag_in_new_version, _tag_on_version]
@@ -192,8 +173,8 @@ def test_tag_keys_are_case_sensitive(gql):
     tags = [{"key": "team", "value": "lower"}, {"key": "Team", "value": "upper"}]
     create_model(gql, "m", tags=tags)
     create_version(gql, "m", tags=tags)
-    ok(mutate(gql, "setRegisteredModelTag", name="m", key="TEAM", value="caps"))
-    ok(mutate(gql, "setModelVersionTag", name="m", version=1, key="Team", value="changed"))
+    ok(gql.mutate("setRegisteredModelTag", name="m", key="TEAM", value="caps"))
+    ok(gql.mutate("setModelVersionTag", name="m", version=1, key="Team", value="changed"))
     data = gql.data("""{ registeredModel(name: "m") {
                            tags { key value } lower: tag(key: "team") upper: tag(key: "Team") caps: tag(key: "TEAM")
                            version(version: 1) {
@@ -213,7 +194,7 @@ def test_tag_keys_are_case_sensitive(gql):
 ])
 def test_a_tag_key_repeated_in_one_input_is_refused(gql, mutation, fields):
     tags = [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]
-    refused(mutate(gql, mutation, **fields, tags=tags), "INVALID_ARGUMENT", ["input", "tags", "1", "key"])
+    refused(gql.mutate(mutation, **fields, tags=tags), "INVALID_ARGUMENT", ["input", "tags", "1", "key"])
     assert model_names(gql) == []
 
 
@@ -221,19 +202,19 @@ def test_a_tag_key_repeated_in_one_input_is_refused(gql, mutation, fields):
 
 
 def _describe_new_model(gql, text):
-    return mutate(gql, "createRegisteredModel", MODEL, name="n", description=text)
+    return gql.mutate("createRegisteredModel", MODEL, name="n", description=text)
 
 
 def _describe_model(gql, text):
-    return mutate(gql, "updateRegisteredModel", MODEL, name="m", description=text)
+    return gql.mutate("updateRegisteredModel", MODEL, name="m", description=text)
 
 
 def _describe_new_version(gql, text):
-    return mutate(gql, "createModelVersion", VERSION, name="m", source="s3://b/2", description=text)
+    return gql.mutate("createModelVersion", VERSION, name="m", source="s3://b/2", description=text)
 
 
 def _describe_version(gql, text):
-    return mutate(gql, "updateModelVersion", VERSION, name="m", version=1, description=text)
+    return gql.mutate("updateModelVersion", VERSION, name="m", version=1, description=text)
 
 
 DESCRIBE = [_describe_new_model, _describe_model, _describe_new_version, _describe_version]
@@ -258,11 +239,11 @@ def test_description_over_65535_characters_is_refused_and_changes_nothing(gql, d
 def test_transition_comment_at_most_65535_characters(gql):
     create_version(gql, "m")
     transition = "modelVersion { stage }"
-    refused(mutate(gql, "transitionModelVersionStage", transition, name="m", version=1, stage="STAGING",
-                   comment="c" * 65_536), "INVALID_ARGUMENT", ["input", "comment"])
+    refused(gql.mutate("transitionModelVersionStage", transition, name="m", version=1, stage="STAGING",
+                       comment="c" * 65_536), "INVALID_ARGUMENT", ["input", "comment"])
     assert find_version(gql, "m", 1)["stage"] == "NONE"
-    done = ok(mutate(gql, "transitionModelVersionStage", transition, name="m", version=1, stage="STAGING",
-                     comment="c" * 65_535))
+    done = ok(gql.mutate("transitionModelVersionStage", transition, name="m", version=1, stage="STAGING",
+                         comment="c" * 65_535))
     assert done["modelVersion"]["stage"] == "STAGING"
 
 
@@ -273,11 +254,11 @@ def test_transition_comment_at_most_65535_characters(gql):
 def test_null_description_clears_and_an_omitted_one_is_left_unchanged(gql, mutation, key, fields):
     create_version(gql, "m")
     selection = f"{key} {{ description }}"
-    assert ok(mutate(gql, mutation, selection, **fields, description="set"))[key]["description"] == "set"
-    assert ok(mutate(gql, mutation, selection, **fields))[key]["description"] == "set"
+    assert ok(gql.mutate(mutation, selection, **fields, description="set"))[key]["description"] == "set"
+    assert ok(gql.mutate(mutation, selection, **fields))[key]["description"] == "set"
     stored = find_model(gql, "m") if key == "registeredModel" else find_version(gql, "m", 1)
     assert stored["description"] == "set"
-    assert ok(mutate(gql, mutation, selection, **fields, description=None))[key]["description"] is None
+    assert ok(gql.mutate(mutation, selection, **fields, description=None))[key]["description"] is None
     stored = find_model(gql, "m") if key == "registeredModel" else find_version(gql, "m", 1)
     assert stored["description"] is None
 
@@ -296,7 +277,7 @@ def test_null_description_clears_and_an_omitted_one_is_left_unchanged(gql, mutat
 ])
 def test_version_number_below_one_is_refused_by_mutations(gql, number, mutation, fields, field):
     create_version(gql, "m")
-    payload = mutate(gql, mutation, name="m", version=number, **fields)
+    payload = gql.mutate(mutation, name="m", version=number, **fields)
     refused(payload, "INVALID_ARGUMENT", field)
     assert find_version(gql, "m", 1)["stage"] == "NONE"
 
@@ -304,7 +285,7 @@ def test_version_number_below_one_is_refused_by_mutations(gql, number, mutation,
 @pytest.mark.parametrize("number", [0, -1])
 def test_copy_of_version_below_one_is_refused(gql, number):
     create_version(gql, "m")
-    payload = mutate(gql, "copyModelVersion", source={"name": "m", "version": number}, destinationName="d")
+    payload = gql.mutate("copyModelVersion", source={"name": "m", "version": number}, destinationName="d")
     refused(payload, "INVALID_ARGUMENT", ["input", "source", "version"])
     assert model_names(gql) == ["m"]
 
@@ -327,7 +308,7 @@ def test_version_number_below_one_is_refused_by_queries(gql, document):
 ])
 def test_source_empty_or_with_a_dotdot_segment_is_refused(gql, source):
     create_model(gql, "m")
-    refused(mutate(gql, "createModelVersion", VERSION, name="m", source=source), "INVALID_ARGUMENT",
+    refused(gql.mutate("createModelVersion", VERSION, name="m", source=source), "INVALID_ARGUMENT",
             ["input", "source"])
     assert find_model(gql, "m")["versions"]["totalCount"] == 0
 
@@ -342,19 +323,19 @@ def test_source_without_a_dotdot_segment_is_stored_as_given(gql, source):
 def test_models_uri_with_an_alias_is_pinned_to_the_version_it_named(gql):
     create_version(gql, "m", source="s3://b/one")
     create_version(gql, "m", source="s3://b/two")
-    ok(mutate(gql, "setModelAlias", name="m", alias="champion", version=1))
+    ok(gql.mutate("setModelAlias", name="m", alias="champion", version=1))
     pinned = create_version(gql, "dest", source="models:/m@champion")
     assert (pinned["source"], pinned["downloadUri"]) == ("models:/m/1", "s3://b/one")
     by_number = create_version(gql, "dest", source="models:/m/2")
     assert (by_number["source"], by_number["downloadUri"]) == ("models:/m/2", "s3://b/two")
-    ok(mutate(gql, "setModelAlias", name="m", alias="champion", version=2))
+    ok(gql.mutate("setModelAlias", name="m", alias="champion", version=2))
     stored = find_version(gql, "dest", 1)
     assert (stored["source"], stored["downloadUri"]) == ("models:/m/1", "s3://b/one")
 
 
 def test_models_uri_naming_a_missing_alias_is_not_found(gql):
     create_version(gql, "m")
-    refused(mutate(gql, "createModelVersion", VERSION, name="m", source="models:/m@nobody"), "NOT_FOUND",
+    refused(gql.mutate("createModelVersion", VERSION, name="m", source="models:/m@nobody"), "NOT_FOUND",
             ["input", "source"])
     assert find_model(gql, "m")["versions"]["totalCount"] == 1
 
@@ -444,9 +425,7 @@ NUL = "a\x00b"
 def test_nul_character_in_a_mutation_input_is_invalid_and_changes_nothing(gql, mutation, fields, field):
     """Refused for the whole operation before any resolver runs, naming the variable path."""
     create_version(gql, "m")
-    input_type = mutation[0].upper() + mutation[1:] + "Input"
-    document = f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {USER_ERRORS} }} }}"
-    error = query_error(gql, document, input=fields)
+    error = query_error(gql, mutation_document(mutation), input=fields)
     assert (error["code"], error["field"]) == ("INVALID_ARGUMENT", field)
     assert model_names(gql) == ["m"]
     assert find_model(gql, "m") == {"name": "m", "description": None, "tags": [], "versions": {"totalCount": 1},

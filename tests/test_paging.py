@@ -62,28 +62,17 @@ query($first: Int, $last: Int, $orderBy: [ModelVersionOrder!], $filter: ModelVer
 }"""
 
 
-def batch(gql, field: str, input_type: str, inputs: list[dict], selection: str = "__typename") -> list[dict]:
-    """One mutation document calling `field` once per input (run in order); no userErrors."""
-    params = ", ".join(f"$i{n}: {input_type}!" for n in range(len(inputs)))
-    calls = " ".join(f"r{n}: {field}(input: $i{n}) {{ {selection} userErrors {{ message code }} }}"
-                     for n in range(len(inputs)))
-    data = gql.data(f"mutation({params}) {{ {calls} }}", **{f"i{n}": item for n, item in enumerate(inputs)})
-    results = [data[f"r{n}"] for n in range(len(inputs))]
-    assert all(r["userErrors"] == [] for r in results), results
-    return results
-
-
 def create_models(gql, names):
-    batch(gql, "createRegisteredModel", "CreateRegisteredModelInput", [{"name": n} for n in names])
+    gql.batch("createRegisteredModel", "CreateRegisteredModelInput", [{"name": n} for n in names])
 
 
 def create_versions(gql, name, count):
-    batch(gql, "createModelVersion", "CreateModelVersionInput",
-          [{"name": name, "source": f"s3://b/{name}/{i}", "createModelIfMissing": True} for i in range(count)])
+    gql.batch("createModelVersion", "CreateModelVersionInput",
+              [{"name": name, "source": f"s3://b/{name}/{i}", "createModelIfMissing": True} for i in range(count)])
 
 
 def connection(gql, document, **variables) -> dict:
-    (value,) = gql.data(document, **variables).values()
+    value = gql.payload(document, **variables)
     return value["versions"] if document is MODEL_VERSIONS else value
 
 
@@ -223,11 +212,11 @@ def tied_versions(gql, store):
     createdAt forced onto three instants shared across models."""
     for name, count in (("v-a", 5), ("v-b", 3), ("v-c", 3)):
         create_versions(gql, name, count)
-    batch(gql, "transitionModelVersionStage", "TransitionModelVersionStageInput",
-          [{"name": "v-a", "version": v, "stage": "PRODUCTION"} for v in (1, 2, 3, 4)]
-          + [{"name": "v-a", "version": 5, "stage": "PRODUCTION", "archiveExistingVersions": True},
-             {"name": "v-b", "version": 1, "stage": "STAGING"},
-             {"name": "v-b", "version": 3, "stage": "STAGING", "archiveExistingVersions": True}])
+    gql.batch("transitionModelVersionStage", "TransitionModelVersionStageInput",
+              [{"name": "v-a", "version": v, "stage": "PRODUCTION"} for v in (1, 2, 3, 4)]
+              + [{"name": "v-a", "version": 5, "stage": "PRODUCTION", "archiveExistingVersions": True},
+                 {"name": "v-b", "version": 1, "stage": "STAGING"},
+                 {"name": "v-b", "version": 3, "stage": "STAGING", "archiveExistingVersions": True}])
     with store.db.connection_context():
         for version in ModelVersion.select():
             ModelVersion.update(created_at=BASE + version.id % 3).where(ModelVersion.id == version.id).execute()
@@ -318,7 +307,8 @@ def test_edge_cursors_resume_after_their_own_row(gql):
     create_models(gql, [f"e-{i}" for i in range(6)])
     edges = connection(gql, MODELS, first=4)["edges"]
     for i, edge in enumerate(edges):
-        assert names(connection(gql, MODELS, first=2, after=edge["cursor"])) == [f"e-{j}" for j in range(i + 1, min(i + 3, 6))]
+        following = [f"e-{j}" for j in range(i + 1, min(i + 3, 6))]
+        assert names(connection(gql, MODELS, first=2, after=edge["cursor"])) == following
         assert names(connection(gql, MODELS, last=2, before=edge["cursor"])) == [f"e-{j}" for j in range(max(i - 2, 0), i)]
 
 
@@ -348,14 +338,6 @@ ROOTS = {
 }
 
 
-def assert_invalid(gql, document, field, **variables):
-    error = gql.error(document, **variables)
-    assert error["extensions"]["code"] == "INVALID_ARGUMENT", error
-    if field is not None:
-        assert error["extensions"]["field"] == [field], error
-    return error
-
-
 def b64(value) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 
@@ -370,7 +352,7 @@ def b64(value) -> str:
 def test_garbage_cursor_is_refused(gql, root, cursor, direction):
     document, variables = ROOTS[root]
     create_versions(gql, "bad", 2)
-    assert_invalid(gql, document, direction, **variables, **{direction: cursor})
+    gql.invalid(document, direction, **variables, **{direction: cursor})
 
 
 def forge(cursor: str, values: list) -> str:
@@ -394,7 +376,7 @@ def test_cursor_with_forged_values_is_refused(gql, document, order, values):
     INVALID_ARGUMENT, not an internal error."""
     create_versions(gql, "bad", 2)
     cursor = connection(gql, document, first=1, orderBy=order)["pageInfo"]["endCursor"]
-    assert_invalid(gql, document, "after", first=1, orderBy=order, after=forge(cursor, values))
+    gql.invalid(document, "after", first=1, orderBy=order, after=forge(cursor, values))
 
 
 @pytest.mark.parametrize("made_with, used_with", [
@@ -408,7 +390,7 @@ def test_model_cursor_from_another_order_is_refused(gql, made_with, used_with):
     create_models(gql, ["o-1", "o-2", "o-3"])
     page = connection(gql, MODELS, first=1, orderBy=made_with)
     for direction, cursor in (("after", page["pageInfo"]["endCursor"]), ("before", page["pageInfo"]["startCursor"])):
-        assert_invalid(gql, MODELS, direction, orderBy=used_with, **{direction: cursor})
+        gql.invalid(MODELS, direction, orderBy=used_with, **{direction: cursor})
 
 
 @pytest.mark.parametrize("made_with, used_with", [
@@ -421,8 +403,8 @@ def test_version_cursor_from_another_order_is_refused(gql, made_with, used_with)
     create_versions(gql, "bad", 3)
     for document, variables in (ROOTS["versions"], ROOTS["nested"]):
         page = connection(gql, document, first=1, orderBy=made_with, **variables)
-        assert_invalid(gql, document, "after", orderBy=used_with, after=page["pageInfo"]["endCursor"], **variables)
-        assert_invalid(gql, document, "before", orderBy=used_with, before=page["pageInfo"]["startCursor"], **variables)
+        gql.invalid(document, "after", orderBy=used_with, after=page["pageInfo"]["endCursor"], **variables)
+        gql.invalid(document, "before", orderBy=used_with, before=page["pageInfo"]["startCursor"], **variables)
 
 
 def test_cursor_from_another_list_is_refused(gql):
@@ -430,9 +412,9 @@ def test_cursor_from_another_list_is_refused(gql):
     create_versions(gql, "bad", 2)
     model_cursor = connection(gql, MODELS, first=1)["pageInfo"]["endCursor"]
     version_cursor = connection(gql, VERSIONS, first=1, orderBy=[{"field": "NAME"}])["pageInfo"]["endCursor"]
-    assert_invalid(gql, VERSIONS, "after", after=model_cursor, orderBy=[{"field": "NAME"}])
-    assert_invalid(gql, MODEL_VERSIONS, "after", name="bad", after=model_cursor, orderBy=[{"field": "NAME"}])
-    assert_invalid(gql, MODELS, "after", after=version_cursor)
+    gql.invalid(VERSIONS, "after", after=model_cursor, orderBy=[{"field": "NAME"}])
+    gql.invalid(MODEL_VERSIONS, "after", name="bad", after=model_cursor, orderBy=[{"field": "NAME"}])
+    gql.invalid(MODELS, "after", after=version_cursor)
 
 
 @pytest.mark.parametrize("root", list(ROOTS))
@@ -446,7 +428,7 @@ def test_cursor_from_another_list_is_refused(gql):
 def test_bad_page_sizes_are_refused(gql, root, variables, field):
     document, extra = ROOTS[root]
     create_versions(gql, "bad", 1)
-    assert_invalid(gql, document, field, **extra, **variables)
+    gql.invalid(document, field, **extra, **variables)
 
 
 # ---- page sizes -------------------------------------------------------------
@@ -510,8 +492,8 @@ def test_versions_inserted_or_deleted_between_pages(gql, document, variables):
     order = [{"field": "VERSION"}]
     page = connection(gql, document, first=3, orderBy=order, **variables)
     assert [e["node"]["version"] for e in page["edges"]] == [1, 2, 3]
-    batch(gql, "deleteModelVersion", "DeleteModelVersionInput",
-          [{"name": "kv", "version": v} for v in (3, 5, 2)])
+    gql.batch("deleteModelVersion", "DeleteModelVersionInput",
+              [{"name": "kv", "version": v} for v in (3, 5, 2)])
     create_versions(gql, "kv", 2)
     seen, after = [], page["pageInfo"]["endCursor"]
     while after:

@@ -6,7 +6,7 @@ import pytest
 
 from resolvers import reviews, versions
 from resolvers.changes import apply
-from schema.node import to_global_id
+from resolvers.global_ids import to_global_id
 from tests.conftest import operation
 
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
+from tests.conftest import ok, refused
+
 STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 
 CREATE_MODEL = """
@@ -129,27 +131,9 @@ query($ids: [ID!]!) {
 
 # ---- helpers ------------------------------------------------------------------------------
 
-def payload(gql, document, /, **variables) -> dict:
-    (value,) = gql.data(document, **variables).values()
-    return value
-
-
-def ok(gql, document, /, **variables) -> dict:
-    value = payload(gql, document, **variables)
-    assert value["userErrors"] == [], value["userErrors"]
-    return value
-
-
-def refused(gql, code, document, /, **variables) -> dict:
-    """The one userError of a mutation that must fail with `code`."""
-    value = payload(gql, document, **variables)
-    assert [e["code"] for e in value["userErrors"]] == [code], value
-    return value["userErrors"][0]
-
-
 def register(gql, name, source=None, /, **variables) -> dict:
     source = source or f"s3://bucket/{name}/{time.monotonic_ns()}"
-    return ok(gql, CREATE_VERSION, name=name, source=source, **variables)["modelVersion"]
+    return ok(gql.payload(CREATE_VERSION, name=name, source=source, **variables))["modelVersion"]
 
 
 def model(gql, name) -> dict | None:
@@ -165,7 +149,7 @@ def stages(gql, name) -> dict[int, str]:
 
 
 def move(gql, name, number, stage, archive=False) -> dict:
-    return ok(gql, TRANSITION, name=name, version=number, stage=stage, archive=archive)
+    return ok(gql.payload(TRANSITION, name=name, version=number, stage=stage, archive=archive))
 
 
 def parse(timestamp: str) -> datetime:
@@ -189,10 +173,10 @@ def test_deleting_the_highest_version_does_not_free_its_number(gql):
     gql.play("create_model", name="m")
     for _ in range(3):
         register(gql, "m")
-    ok(gql, DELETE_VERSION, name="m", version=3)
+    ok(gql.payload(DELETE_VERSION, name="m", version=3))
     assert register(gql, "m")["version"] == 4
     for number in (1, 2, 4):
-        ok(gql, DELETE_VERSION, name="m", version=number)
+        ok(gql.payload(DELETE_VERSION, name="m", version=number))
     assert register(gql, "m")["version"] == 5
 
 
@@ -200,7 +184,7 @@ def test_a_model_deleted_and_created_again_numbers_from_1(gql):
     gql.play("create_model", name="m")
     register(gql, "m")
     register(gql, "m")
-    ok(gql, DELETE_MODEL, name="m")
+    ok(gql.payload(DELETE_MODEL, name="m"))
     gql.play("create_model", name="m")
     assert register(gql, "m")["version"] == 1
 
@@ -226,7 +210,7 @@ def test_create_model_if_missing_creates_the_model(gql):
 
 
 def test_registering_into_a_missing_model_without_create_is_not_found(gql):
-    error = refused(gql, "NOT_FOUND", CREATE_VERSION, name="ghost", source="s3://b/x")
+    error = refused(gql.payload(CREATE_VERSION, name="ghost", source="s3://b/x"), "NOT_FOUND")["userErrors"][0]
     assert error["field"] == ["input", "name"]
     assert model(gql, "ghost") is None
 
@@ -245,8 +229,9 @@ def test_idempotency_key_retry_returns_the_first_version(gql):
 def test_idempotency_key_reused_with_a_different_input_is_conflict(gql, changed):
     gql.play("create_model", name="m")
     request = {"source": "s3://b/1", "runId": "r-1", "description": "d", "tags": [{"key": "t", "value": "v"}]}
-    ok(gql, CREATE_VERSION, name="m", idempotencyKey="k", **request)
-    error = refused(gql, "CONFLICT", CREATE_VERSION, name="m", idempotencyKey="k", **{**request, **changed})
+    ok(gql.payload(CREATE_VERSION, name="m", idempotencyKey="k", **request))
+    retried = gql.payload(CREATE_VERSION, name="m", idempotencyKey="k", **{**request, **changed})
+    error = refused(retried, "CONFLICT")["userErrors"][0]
     assert error["field"] == ["input", "idempotencyKey"]
     assert sorted(stages(gql, "m")) == [1]
 
@@ -307,10 +292,10 @@ def test_a_models_alias_source_is_pinned_to_the_version_it_names_at_registration
     gql.play("create_model", name="src")
     register(gql, "src", "s3://bucket/one")
     register(gql, "src", "s3://bucket/two")
-    ok(gql, SET_ALIAS, name="src", alias="champion", version=1)
+    ok(gql.payload(SET_ALIAS, name="src", alias="champion", version=1))
     made = register(gql, "src", "models:/src@champion")
     assert (made["version"], made["source"], made["downloadUri"]) == (3, "models:/src/1", "s3://bucket/one")
-    ok(gql, SET_ALIAS, name="src", alias="champion", version=2)
+    ok(gql.payload(SET_ALIAS, name="src", alias="champion", version=2))
     assert gql.data("{ modelVersion(name: \"src\", version: 3) { source downloadUri } }")["modelVersion"] == {
         "source": "models:/src/1", "downloadUri": "s3://bucket/one"}
 
@@ -321,7 +306,7 @@ def test_a_models_uri_source_naming_a_missing_version_is_not_found(gql, source):
     gql.play("create_model", name="src")
     register(gql, "src", "s3://bucket/one")
     gql.play("create_model", name="m")
-    refused(gql, "NOT_FOUND", CREATE_VERSION, name="m", source=source)
+    refused(gql.payload(CREATE_VERSION, name="m", source=source), "NOT_FOUND")
     assert sorted(stages(gql, "m")) == []
 
 
@@ -375,7 +360,8 @@ def test_archive_existing_versions_is_refused_for_none_and_archived(gql, target)
     move(gql, "m", 1, target)
     move(gql, "m", 2, target)
     before = model(gql, "m")
-    error = refused(gql, "INVALID_ARGUMENT", TRANSITION, name="m", version=3, stage=target, archive=True)
+    attempt = gql.payload(TRANSITION, name="m", version=3, stage=target, archive=True)
+    error = refused(attempt, "INVALID_ARGUMENT")["userErrors"][0]
     assert error["field"] == ["input", "archiveExistingVersions"]
     assert model(gql, "m") == before  # no stage and no timestamp moved
 
@@ -397,8 +383,8 @@ def test_latest_versions_is_the_highest_version_per_stage(gql, document, asked, 
     register(gql, "other")
     for number, stage in {1: "PRODUCTION", 2: "STAGING", 3: "PRODUCTION", 4: "STAGING", 5: "ARCHIVED"}.items():
         move(gql, "m", number, stage)
-    ok(gql, DELETE_VERSION, name="m", version=5)  # only live versions count
-    ok(gql, DELETE_VERSION, name="m", version=7)
+    ok(gql.payload(DELETE_VERSION, name="m", version=5))  # only live versions count
+    ok(gql.payload(DELETE_VERSION, name="m", version=7))
     move(gql, "other", 1, "ARCHIVED")  # another model's versions do not count
     found = gql.data(document, name="m", stages=asked)
     latest = found["registeredModel"]["latestVersions"] if "registeredModel" in found else found["latestVersions"]
@@ -417,7 +403,7 @@ def _setup_for_timestamps(gql):
     gql.play("create_model", name="m", description="d", tags=[{"key": "old", "value": "1"}])
     register(gql, "m", tags=[{"key": "vt", "value": "1"}])
     register(gql, "m")
-    ok(gql, SET_ALIAS, name="m", alias="champion", version=1)
+    ok(gql.payload(SET_ALIAS, name="m", alias="champion", version=1))
     gql.play("create_model", name="elsewhere")
     register(gql, "elsewhere")
 
@@ -447,7 +433,7 @@ def test_a_models_updated_at_moves_with_any_change_to_it_or_its_versions(gql, ch
     before = model(gql, "m")
     time.sleep(0.005)
     document, variables = MODEL_CHANGES[change]
-    ok(gql, document, **variables)
+    ok(gql.payload(document, **variables))
     after = model(gql, "m")
     assert parse(after["updatedAt"]) > parse(before["updatedAt"])
     assert after["createdAt"] == before["createdAt"]
@@ -457,7 +443,7 @@ def test_a_renamed_models_updated_at_moves(gql):
     _setup_for_timestamps(gql)
     before = model(gql, "m")
     time.sleep(0.005)
-    ok(gql, RENAME, name="m", newName="renamed")
+    ok(gql.payload(RENAME, name="m", newName="renamed"))
     after = model(gql, "renamed")
     assert parse(after["updatedAt"]) > parse(before["updatedAt"])
     assert after["createdAt"] == before["createdAt"]
@@ -467,9 +453,9 @@ def test_a_change_to_another_model_leaves_updated_at_alone(gql):
     _setup_for_timestamps(gql)
     before = model(gql, "m")
     time.sleep(0.005)
-    ok(gql, SET_MODEL_TAG, name="elsewhere", key="k", value="v")
+    ok(gql.payload(SET_MODEL_TAG, name="elsewhere", key="k", value="v"))
     register(gql, "elsewhere")
-    ok(gql, COPY, source={"name": "m", "version": 1}, destination="elsewhere")
+    ok(gql.payload(COPY, source={"name": "m", "version": 1}, destination="elsewhere"))
     assert model(gql, "m") == before
 
 
@@ -488,7 +474,7 @@ def test_a_versions_updated_at_moves_with_its_own_changes_only(gql, change):
     before = {n: version(gql, "m", n) for n in (1, 2)}
     time.sleep(0.005)
     document, variables = VERSION_CHANGES[change]
-    ok(gql, document, **variables)
+    ok(gql.payload(document, **variables))
     after = {n: version(gql, "m", n) for n in (1, 2)}
     assert parse(after[1]["updatedAt"]) > parse(before[1]["updatedAt"])
     assert after[1]["createdAt"] == before[1]["createdAt"]
@@ -501,9 +487,9 @@ def test_created_at_never_changes(gql):
     model_created, version_created = model(gql, "m")["createdAt"], version(gql, "m", 1)["createdAt"]
     for document, variables in [*MODEL_CHANGES.values(), *VERSION_CHANGES.values()]:
         if document not in (DELETE_VERSION, DELETE_ALIAS, DELETE_MODEL_TAG, DELETE_VERSION_TAG):
-            ok(gql, document, **variables)
+            ok(gql.payload(document, **variables))
     move(gql, "m", 1, "ARCHIVED")
-    ok(gql, RENAME, name="m", newName="m2")
+    ok(gql.payload(RENAME, name="m", newName="m2"))
     assert model(gql, "m2")["createdAt"] == model_created
     assert version(gql, "m2", 1)["createdAt"] == version_created
 

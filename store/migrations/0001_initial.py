@@ -3,7 +3,15 @@
 A frozen copy of the tables as they were when this migration was written, so that
 later changes to store/tables.py never change what this step creates.
 """
-from peewee import AutoField, BigIntegerField, CharField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from store.fields import NeverReusedId
 

@@ -1,5 +1,13 @@
 """Transition requests, comments and the activity log (frozen as first written)."""
-from peewee import BigIntegerField, BooleanField, CharField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from store.fields import NeverReusedId
 
