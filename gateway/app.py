@@ -4,11 +4,15 @@ import logging
 import uuid
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from strawberry.asgi import GraphQL
 
+from gateway.auth import Authentication
+from gateway.http import RegistryGraphQL
+from gateway.limits import BodySizeLimit
 from gateway.settings import Settings
 from resolvers.context import RequestContext
 from schema.build import build_schema
@@ -17,31 +21,27 @@ from store.database import Store
 log = logging.getLogger("registry.gateway")
 
 
-class RegistryGraphQL(GraphQL):
-    """POST and GET (queries only) on /graphql; GraphiQL for a browser."""
-
-    def __init__(self, store: Store, settings: Settings):
-        super().__init__(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
-        self.store = store
-        self.settings = settings
-
-    async def get_context(self, request, response) -> RequestContext:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        if hasattr(response, "headers"):
-            response.headers["x-request-id"] = request_id
-        return RequestContext(store=self.store, viewer=self.settings.local_user, request_id=request_id)
-
-
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
     """The ASGI app. Given no store, it opens one from the settings and migrates it at start."""
     settings = settings or Settings.from_env()
+    settings.check()
     owns_store = store is None
     store = store or Store(settings.database_url, settings.pool_size)
-    graphql = RegistryGraphQL(store, settings)
+
+    async def context(request, response) -> RequestContext:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if hasattr(response, "headers"):
+            response.headers["x-request-id"] = request_id
+        return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id)
+
+    graphql = RegistryGraphQL(build_schema(settings.limits, introspection=settings.introspection), context,
+                              allowed_origins=settings.websocket_origins)
 
     async def healthz(request: Request) -> JSONResponse:
         await store.ping()
         return JSONResponse({"status": "ok"})
+
+    authentication: list[Authentication] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -49,15 +49,28 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             applied = store.migrate()
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
+        if settings.auth == "local":
+            authentication[0].start_local_mode()
         yield
         if owns_store:
             store.close()
 
+    def authenticated(app):
+        guard = Authentication(app, store, settings)
+        authentication.append(guard)
+        return guard
+
+    middleware = [Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)]
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                                     allow_methods=["GET", "POST"], allow_headers=["authorization", "content-type"]))
+    middleware.append(Middleware(authenticated))
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
         ],
+        middleware=middleware,
         lifespan=lifespan,
     )

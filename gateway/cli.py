@@ -18,8 +18,14 @@ def serve(args) -> int:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.settings import is_loopback
 
-    settings = Settings.from_env(args.database)
+    settings = Settings.from_env(args.database, args.auth)
+    if settings.auth != "required" and not is_loopback(args.host):
+        print(f"registry-gateway: refusing to serve {args.host} without authentication: in local mode every "
+              "token-less request acts as an admin. Add --auth required (or REGISTRY_AUTH=required), or bind "
+              "127.0.0.1.", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"registry-gateway: database {settings.database_url}; GraphiQL at http://{args.host}:{args.port}/graphql",
           file=sys.stderr)
@@ -61,6 +67,35 @@ def seed(args) -> int:
     return 0
 
 
+def _account_command(args, fn, *fn_args) -> int:
+    from resolvers.errors import RegistryError
+
+    store = _store(args)
+    try:
+        store.migrate()
+        secret = store.write(fn, *fn_args)
+    except RegistryError as error:
+        print(f"registry-gateway: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print("Keep this token secret; it is shown only now:", file=sys.stderr)
+    print(secret)
+    return 0
+
+
+def create_user(args) -> int:
+    from resolvers import accounts
+
+    return _account_command(args, lambda: accounts.create_user(args.name, args.admin, args.group)[1])
+
+
+def create_token(args) -> int:
+    from resolvers import accounts
+
+    return _account_command(args, accounts.token_for, args.user, args.description)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="registry-gateway", description="A GraphQL model registry.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -70,6 +105,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--database", help=database_help)
+    run.add_argument("--auth", choices=["local", "required"],
+                     help="local (default; loopback only, token-less requests act as the local admin) or "
+                          "required (every request needs a token); or $REGISTRY_AUTH")
     run.set_defaults(handler=serve)
 
     upgrade = commands.add_parser("migrate", help="apply pending database migrations")
@@ -85,6 +123,20 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--models", type=int, default=20)
     demo.add_argument("--versions", type=int, default=5)
     demo.set_defaults(handler=seed)
+    users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
+    new_user = users.add_parser("create", help="create a user; prints a new token alone on the last line")
+    new_user.add_argument("name")
+    new_user.add_argument("--admin", action="store_true", help="an admin may do everything")
+    new_user.add_argument("--group", action="append", default=[], help="a group to join (repeatable)")
+    new_user.add_argument("--database", help=database_help)
+    new_user.set_defaults(handler=create_user)
+
+    tokens = commands.add_parser("tokens", help="manage access tokens").add_subparsers(dest="action", required=True)
+    new_token = tokens.add_parser("create", help="a new token for a user, alone on the last line")
+    new_token.add_argument("--user", required=True)
+    new_token.add_argument("--description")
+    new_token.add_argument("--database", help=database_help)
+    new_token.set_defaults(handler=create_token)
     return root
 
 

@@ -1,8 +1,33 @@
 """Settings from the command line and the environment (REGISTRY_*)."""
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from schema.limits import Limits
 from store.database import DEFAULT_URL
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_NAMES or host.startswith("127.")
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
+def limits_from_env() -> Limits:
+    return Limits(
+        max_depth=_int("REGISTRY_MAX_DEPTH", Limits.max_depth),
+        max_aliases=_int("REGISTRY_MAX_ALIASES", Limits.max_aliases),
+        max_tokens=_int("REGISTRY_MAX_TOKENS", Limits.max_tokens),
+        max_nodes=_int("REGISTRY_MAX_NODES", Limits.max_nodes),
+        max_body_bytes=_int("REGISTRY_MAX_BODY_BYTES", Limits.max_body_bytes),
+    )
 
 
 @dataclass(frozen=True)
@@ -10,13 +35,37 @@ class Settings:
     database_url: str = DEFAULT_URL
     # Threads (and pooled connections) for database work.
     pool_size: int = 8
-    # Who acts for requests until authentication exists: recorded as createdBy.
+    # "local": token-less requests from this machine act as the local admin;
+    # "required": every request but GraphiQL's page and /healthz needs a valid token.
+    auth: str = "local"
+    # Who token-less requests act as in local mode (an admin).
     local_user: str = "local"
+    # The level every signed-in user holds on every model (REFERENCE: Permissions).
+    default_permission: str = "CAN_READ"
+    limits: Limits = field(default_factory=Limits)
+    cors_origins: tuple[str, ...] = ()
+    websocket_origins: tuple[str, ...] = ()
+    introspection: bool = True
 
     @classmethod
-    def from_env(cls, database_url: str | None = None) -> "Settings":
+    def from_env(cls, database_url: str | None = None, auth: str | None = None) -> "Settings":
         return cls(
             database_url=database_url or os.environ.get("REGISTRY_DATABASE_URL") or DEFAULT_URL,
-            pool_size=int(os.environ.get("REGISTRY_POOL_SIZE", cls.pool_size)),
+            pool_size=_int("REGISTRY_POOL_SIZE", cls.pool_size),
+            auth=auth or os.environ.get("REGISTRY_AUTH", cls.auth),
             local_user=os.environ.get("REGISTRY_LOCAL_USER", cls.local_user),
+            default_permission=os.environ.get("REGISTRY_DEFAULT_PERMISSION", cls.default_permission),
+            limits=limits_from_env(),
+            cors_origins=_list("REGISTRY_CORS_ORIGINS"),
+            websocket_origins=_list("REGISTRY_WEBSOCKET_ORIGINS"),
+            introspection=os.environ.get("REGISTRY_INTROSPECTION", "on").lower() not in ("off", "false", "0"),
         )
+
+    def check(self) -> None:
+        """Refuse settings that cannot work, with a message that says what to change."""
+        from resolvers.access import LEVELS
+
+        if self.auth not in ("local", "required"):
+            raise ValueError(f"auth is 'local' or 'required', not {self.auth!r}")
+        if self.default_permission not in LEVELS:
+            raise ValueError(f"REGISTRY_DEFAULT_PERMISSION is one of {', '.join(LEVELS)}")

@@ -1,5 +1,5 @@
 """Aliases: named, movable pointers to versions (`champion` -> version 7)."""
-from resolvers import lookups, validation
+from resolvers import access, lookups, validation
 from resolvers.changes import Change
 from store.queries import versions_by_ids
 from store.tables import ModelAlias, ModelVersion, RegisteredModel
@@ -21,7 +21,8 @@ def point(change: Change, model: RegisteredModel, alias: str, version: ModelVers
 
 def set_alias(change: Change, name: str, alias: str, number: int) -> tuple[ModelAlias, ModelVersion | None]:
     validation.alias(alias, "input", "alias")
-    version = lookups.version(name, number)
+    version = lookups.version(name, number, viewer=change.viewer)
+    change.require(version.model, access.CAN_MANAGE_PRODUCTION, "Setting an alias")
     previous = point(change, version.model, alias, version)
     lookups.touch(version.model, change.at)
     return ModelAlias(model=version.model_id, alias=alias, version=version), previous
@@ -29,7 +30,8 @@ def set_alias(change: Change, name: str, alias: str, number: int) -> tuple[Model
 
 def delete_alias(change: Change, name: str, alias: str) -> RegisteredModel:
     """Deleting an alias that does not exist succeeds, as long as the model does."""
-    model = lookups.model(name, lock=True)
+    model = lookups.model(name, lock=True, viewer=change.viewer)
+    change.require(model, access.CAN_MANAGE_PRODUCTION, "Deleting an alias")
     existing = ModelAlias.get_or_none((ModelAlias.model == model.id) & (ModelAlias.alias == alias))
     if existing is not None:
         ModelAlias.delete().where(ModelAlias.id == existing.id).execute()

@@ -1,5 +1,5 @@
 """Copying a version into another model (or the same): promotion across environments."""
-from resolvers import lookups, validation
+from resolvers import access, lookups, validation
 from resolvers.aliases import point
 from resolvers.changes import Change
 from resolvers.errors import invalid
@@ -14,6 +14,7 @@ SOURCE = ("input", "source")
 
 def copy(change: Change, source_name: str, source_version: int | None, source_alias: str | None,
          destination_name: str, aliases, idempotency_key) -> ModelVersion:
+    change.require_signed_in()
     validation.model_name(destination_name, "input", "destinationName")
     if (source_version is None) == (source_alias is None):
         raise invalid("Give exactly one of source.version and source.alias.", *SOURCE)
@@ -26,10 +27,16 @@ def copy(change: Change, source_name: str, source_version: int | None, source_al
     def make_copy() -> ModelVersion:
         # An alias is resolved now: the copy is of the version it points at today.
         if source_alias is not None:
-            original = lookups.version_by_alias(source_name, source_alias, (*SOURCE, "name"), (*SOURCE, "alias"))
+            original = lookups.version_by_alias(source_name, source_alias, (*SOURCE, "name"), (*SOURCE, "alias"),
+                                                    viewer=change.viewer)
         else:
-            original = lookups.version(source_name, source_version, (*SOURCE, "name"), (*SOURCE, "version"))
-        destination, _ = insert_model(change, destination_name)
+            original = lookups.version(source_name, source_version, (*SOURCE, "name"), (*SOURCE, "version"),
+                                           viewer=change.viewer)
+        destination, created = insert_model(change, destination_name)
+        if not created:
+            needed = access.CAN_MANAGE_PRODUCTION if alias_names else access.CAN_EDIT
+            change.require(destination, needed, "Copying into it" + (" with aliases" if alias_names else ""),
+                           ("input", "destinationName"))
         tags = {t.key: t.value for t in version_tags([original.id]).get(original.id, [])}
         source = f"models:/{original.model.name}/{original.version}"
         made = insert_version(

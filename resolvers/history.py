@@ -1,6 +1,7 @@
 """Reading the activity log: per model, per version and registry-wide, newest first."""
 from peewee import SQL, fn
 
+from resolvers.access import Viewer, readable_models
 from resolvers.paging import (
     Page,
     SortKey,
@@ -36,16 +37,26 @@ def _condition(spec: dict):
     return condition
 
 
-def activities_page(search: Search) -> Page:
+def visible_activities(viewer: Viewer):
+    """Activities of models the viewer may read (a deleted model's, only where every model
+    is readable), and activities about accounts to their actor and admins."""
+    about_accounts = Activity.model_id.is_null()
+    if not viewer.is_admin:
+        about_accounts &= Activity.actor == viewer.name
+    return (Activity.model_id.is_null(False) & readable_models(viewer, Activity.model_id)) | about_accounts
+
+
+def activities_page(search: Search, viewer: Viewer) -> Page:
     keys = scan_keys(search.keys, search.request)
     query = (Activity.select()
-             .where(_condition(search.filter_spec) & cursor_condition(search.keys, search.request))
+             .where(_condition(search.filter_spec) & visible_activities(viewer)
+                    & cursor_condition(search.keys, search.request))
              .order_by(*[k.ordering for k in keys]).limit(search.request.limit + 1))
     return cut_page(list(query), search.request)
 
 
-def count_activities(search: Search) -> int:
-    return Activity.select().where(_condition(search.filter_spec)).count()
+def count_activities(search: Search, viewer: Viewer) -> int:
+    return Activity.select().where(_condition(search.filter_spec) & visible_activities(viewer)).count()
 
 
 def activities_pages_by_model(model_ids: list[int], search: Search) -> dict[int, Page]:

@@ -8,7 +8,8 @@ from typing import Any, Callable
 
 from strawberry.dataloader import DataLoader
 
-from resolvers import history
+from resolvers import access, history
+from resolvers.access import Viewer
 from resolvers.search import Search, count_versions_by_model, versions_pages
 from store import queries
 from store.database import Store
@@ -19,8 +20,10 @@ STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 
 
 class Loaders:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, viewer: Viewer):
         self.store = store
+        self.level_by_model_id = self._keyed(lambda ids: access.levels_on(viewer, ids))
+        self.permissions_by_model_id = self._listed(queries.permissions_by_model)
         self.model_by_id = self._keyed(queries.models_by_ids)
         self.model_by_name = self._keyed(queries.models_by_names)
         self.version_by_id = self._keyed(queries.versions_by_ids)
@@ -38,6 +41,9 @@ class Loaders:
         self.request_by_id = self._keyed(queries.requests_by_ids)
         self.comment_by_id = self._keyed(queries.comments_by_ids)
         self.activity_by_id = self._keyed(queries.activities_by_ids)
+        self.user_by_id = self._keyed(queries.users_by_ids)
+        self.token_by_id = self._keyed(queries.tokens_by_ids)
+        self.groups_by_user_id = self._listed(queries.groups_by_user)
         self.requests_by_version_id = self._grouped_by_argument(queries.requests_by_version, default=list)
         self.requests_by_model_id = self._grouped_by_argument(queries.requests_by_model, default=list)
         self.comments_by_version_id = self._listed(queries.comments_by_version)

@@ -1,5 +1,6 @@
 """Finding the rows a mutation acts on, inside its transaction, or failing with NOT_FOUND."""
-from resolvers import validation
+from resolvers import access, validation
+from resolvers.access import Viewer
 from resolvers.errors import not_found
 from store.queries import version_rows
 from store.tables import ModelAlias, ModelVersion, RegisteredModel
@@ -9,32 +10,36 @@ VERSION = ("input", "version")
 ALIAS = ("input", "alias")
 
 
-def model(name: str, field: tuple = NAME, lock: bool = False) -> RegisteredModel:
+def model(name: str, field: tuple = NAME, lock: bool = False, viewer: Viewer | None = None) -> RegisteredModel:
+    """The model named `name`; NOT_FOUND when missing or, given a viewer, unreadable to it."""
     query = RegisteredModel.select().where(RegisteredModel.name == name)
     if lock:
         # Serialises writers of one model on PostgreSQL. SQLite has no FOR UPDATE, and
         # needs none: its writers hold the whole database (BEGIN IMMEDIATE).
         query = query.for_update() if RegisteredModel._meta.database.for_update else query
     found = query.first()
-    if found is None:
+    if found is None or (viewer is not None and access.level_on(viewer, found.id) < access.CAN_READ):
         raise not_found(f"Registered model {name!r} not found.", *field)
     return found
 
 
-def version(name: str, number: int, name_field: tuple = NAME, version_field: tuple = VERSION):
+def version(name: str, number: int, name_field: tuple = NAME, version_field: tuple = VERSION,
+            viewer: Viewer | None = None):
     validation.version_number(number, *version_field)
     found = (version_rows()
              .where((RegisteredModel.name == name) & (ModelVersion.version == number))
              .first())
+    if found is None or viewer is not None:
+        model(name, name_field, viewer=viewer)  # a missing or unreadable model says so first
     if found is None:
-        model(name, name_field)
         raise not_found(f"Version {number} of model {name!r} not found.", *version_field)
     return found
 
 
-def version_by_alias(name: str, alias: str, name_field: tuple = NAME, alias_field: tuple = ALIAS):
+def version_by_alias(name: str, alias: str, name_field: tuple = NAME, alias_field: tuple = ALIAS,
+                     viewer: Viewer | None = None):
     """`latest` (any case) is the highest live version; `vN` is version N."""
-    owner = model(name, name_field)
+    owner = model(name, name_field, viewer=viewer)
     query = version_rows().where(ModelVersion.model == owner.id)
     kind, target = validation.alias_target(alias)
     if kind == "latest":

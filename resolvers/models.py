@@ -1,7 +1,7 @@
 """Registered models: create, describe, rename, delete, tag."""
 from peewee import IntegrityError
 
-from resolvers import lookups, validation
+from resolvers import access, lookups, validation
 from resolvers.changes import Change
 from resolvers.errors import RegistryError
 from store.tables import ModelVersion, RegisteredModel, RegisteredModelTag
@@ -23,6 +23,8 @@ def insert_model(change: Change, name: str, description: str | None = None,
                 .on_conflict_ignore().as_rowcount().execute())
     model = lookups.model(name)
     if inserted:
+        if change.actor:  # creators manage what they create
+            access.grant(model, change.actor, access.CAN_MANAGE)
         if tag_values:
             RegisteredModelTag.insert_many(
                 [{"model": model.id, "key": k, "value": v} for k, v in tag_values.items()]).execute()
@@ -35,17 +37,20 @@ def already_exists(name: str, *field: str) -> RegistryError:
 
 
 def create(change: Change, name: str, description: str | None, tags) -> RegisteredModel:
+    change.require_signed_in()
     validation.model_name(name)
     validation.text(description, "description", "input", "description")
     tag_values = validation.tags(tags, "input", "tags")
     model, created = insert_model(change, name, description, tag_values)
     if not created:
+        # Indistinguishable from missing for those who cannot read it, but the name is taken.
         raise already_exists(name, "input", "name")
     return model
 
 
 def update(change: Change, name: str, description) -> RegisteredModel:
-    model = lookups.model(name, lock=True)
+    model = lookups.model(name, lock=True, viewer=change.viewer)
+    change.require(model, access.CAN_EDIT, "Editing the description")
     if description is not UNCHANGED:
         validation.text(description, "description", "input", "description")
         before = model.description
@@ -57,7 +62,8 @@ def update(change: Change, name: str, description) -> RegisteredModel:
 
 
 def rename(change: Change, name: str, new_name: str) -> RegisteredModel:
-    model = lookups.model(name, lock=True)
+    model = lookups.model(name, lock=True, viewer=change.viewer)
+    change.require(model, access.CAN_MANAGE, "Renaming")
     validation.model_name(new_name, "input", "newName")
     if new_name == name:
         return model
@@ -74,7 +80,8 @@ def rename(change: Change, name: str, new_name: str) -> RegisteredModel:
 
 
 def delete(change: Change, name: str) -> int:
-    model = lookups.model(name, lock=True)
+    model = lookups.model(name, lock=True, viewer=change.viewer)
+    change.require(model, access.CAN_MANAGE, "Deleting")
     live = (ModelVersion.select(ModelVersion.version, ModelVersion.stage)
             .where((ModelVersion.model == model.id) & ModelVersion.stage.not_in(DELETABLE_STAGES))
             .order_by(ModelVersion.version).limit(5).tuples())
@@ -95,7 +102,8 @@ def delete(change: Change, name: str) -> int:
 def set_tag(change: Change, name: str, key: str, value: str) -> RegisteredModel:
     validation.tag_key(key, "input", "key")
     validation.tag_value(value, "input", "value")
-    model = lookups.model(name, lock=True)
+    model = lookups.model(name, lock=True, viewer=change.viewer)
+    change.require(model, access.CAN_EDIT, "Tagging")
     before = (RegisteredModelTag.select(RegisteredModelTag.value)
               .where((RegisteredModelTag.model == model.id) & (RegisteredModelTag.key == key)).scalar())
     (RegisteredModelTag.insert(model=model.id, key=key, value=value)
@@ -108,7 +116,8 @@ def set_tag(change: Change, name: str, key: str, value: str) -> RegisteredModel:
 
 
 def delete_tag(change: Change, name: str, key: str) -> RegisteredModel:
-    model = lookups.model(name, lock=True)
+    model = lookups.model(name, lock=True, viewer=change.viewer)
+    change.require(model, access.CAN_EDIT, "Tagging")
     before = (RegisteredModelTag.select(RegisteredModelTag.value)
               .where((RegisteredModelTag.model == model.id) & (RegisteredModelTag.key == key)).scalar())
     if before is not None:

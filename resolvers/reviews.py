@@ -1,6 +1,6 @@
 """Transition requests: ask for a stage change, then approve, reject or cancel it
 (the Databricks workspace registry's review flow)."""
-from resolvers import lookups, validation, versions
+from resolvers import access, lookups, validation, versions
 from resolvers.changes import Change
 from resolvers.errors import RegistryError, not_found
 from store.queries import versions_by_ids
@@ -12,7 +12,7 @@ ID = ("input", "id")
 def create(change: Change, name: str, number: int, stage: str, archive_existing: bool,
            comment: str | None) -> TransitionRequest:
     versions.check_transition(stage, archive_existing, comment)
-    version = lookups.version(name, number)
+    version = lookups.version(name, number, viewer=change.viewer)
     if version.stage == stage:
         raise RegistryError("FAILED_PRECONDITION", f"Version {number} of {name!r} is already in {stage}.",
                             ("input", "stage"))
@@ -25,14 +25,20 @@ def create(change: Change, name: str, number: int, stage: str, archive_existing:
     return request
 
 
-def _pending(request_id: int | None) -> tuple[TransitionRequest, ModelVersion]:
+def _pending(change: Change, request_id: int | None) -> tuple[TransitionRequest, ModelVersion]:
     request = TransitionRequest.get_or_none(TransitionRequest.id == request_id) if request_id else None
-    if request is None:
+    if request is None or access.level_on(change.viewer, request.model_id) < access.CAN_READ:
         raise not_found("Transition request not found.", *ID)
     if request.status != "PENDING":
         raise RegistryError("FAILED_PRECONDITION",
                             f"The request is {request.status}; only PENDING requests can be resolved.", ID)
     return request, versions_by_ids([request.version_id])[request.version_id]
+
+
+def _require_approver(change: Change, request: TransitionRequest, version: ModelVersion, action: str) -> None:
+    """Who may make the move may approve or reject a request for it."""
+    level = access.transition_level(version.stage, request.to_stage)
+    change.require(version.model, level, f"{action} a move from {version.stage} to {request.to_stage}", ID)
 
 
 def _close(change: Change, request: TransitionRequest, status: str, comment: str | None) -> None:
@@ -52,7 +58,8 @@ def _close(change: Change, request: TransitionRequest, status: str, comment: str
 
 def approve(change: Change, request_id: int | None, comment: str | None) -> tuple[TransitionRequest, ModelVersion]:
     """Applies the requested transition, with its archive flag, in the same transaction."""
-    request, version = _pending(request_id)
+    request, version = _pending(change, request_id)
+    _require_approver(change, request, version, "Approving")
     _close(change, request, "APPROVED", comment)
     change.record("TRANSITION_REQUEST_APPROVED", version.model, version, from_stage=request.from_stage,
                   to_stage=request.to_stage, comment=comment, request_id=request.id)
@@ -62,7 +69,8 @@ def approve(change: Change, request_id: int | None, comment: str | None) -> tupl
 
 
 def reject(change: Change, request_id: int | None, comment: str | None) -> tuple[TransitionRequest, None]:
-    request, version = _pending(request_id)
+    request, version = _pending(change, request_id)
+    _require_approver(change, request, version, "Rejecting")
     _close(change, request, "REJECTED", comment)
     change.record("TRANSITION_REQUEST_REJECTED", version.model, version, from_stage=request.from_stage,
                   to_stage=request.to_stage, comment=comment, request_id=request.id)
@@ -70,11 +78,21 @@ def reject(change: Change, request_id: int | None, comment: str | None) -> tuple
 
 
 def cancel(change: Change, request_id: int | None, comment: str | None) -> tuple[TransitionRequest, None]:
-    """Only the requester may cancel a request."""
-    request, version = _pending(request_id)
-    if request.created_by != change.actor:
+    """Only the requester (or an admin) may cancel a request."""
+    request, version = _pending(change, request_id)
+    if request.created_by != change.actor and not change.viewer.is_admin:
         raise RegistryError("PERMISSION_DENIED", "Only the requester may cancel a transition request.", ID)
     _close(change, request, "CANCELLED", comment)
     change.record("TRANSITION_REQUEST_CANCELLED", version.model, version, from_stage=request.from_stage,
                   to_stage=request.to_stage, comment=comment, request_id=request.id)
     return request, None
+
+
+def inbox(viewer: access.Viewer, status: str | None, before_id: int | None, limit: int) -> list[TransitionRequest]:
+    """Requests across the models the viewer can read, newest first, after the one last seen."""
+    query = TransitionRequest.select().where(access.readable_models(viewer, TransitionRequest.model))
+    if status is not None:
+        query = query.where(TransitionRequest.status == status)
+    if before_id is not None:
+        query = query.where(TransitionRequest.id < before_id)
+    return list(query.order_by(TransitionRequest.id.desc()).limit(limit))

@@ -10,6 +10,7 @@ from typing import Awaitable, Callable, Sequence
 
 from peewee import fn
 
+from resolvers.access import Viewer, readable_models
 from resolvers.filter_string import parse_model_filter, parse_version_filter
 from resolvers.filters import model_filter, version_filter
 from resolvers.paging import (
@@ -107,24 +108,27 @@ def _ordered(query, search: Search):
     return query.order_by(*[k.ordering for k in keys])
 
 
-def models_page(search: Search) -> Page:
+def models_page(search: Search, viewer: Viewer) -> Page:
     query = RegisteredModel.select().where(
-        model_filter.compile(search.filter_spec) & cursor_condition(search.keys, search.request))
+        model_filter.compile(search.filter_spec) & readable_models(viewer)
+        & cursor_condition(search.keys, search.request))
     return cut_page(list(_ordered(query, search).limit(search.request.limit + 1)), search.request)
 
 
-def count_models(search: Search) -> int:
-    return RegisteredModel.select().where(model_filter.compile(search.filter_spec)).count()
+def count_models(search: Search, viewer: Viewer) -> int:
+    return RegisteredModel.select().where(model_filter.compile(search.filter_spec) & readable_models(viewer)).count()
 
 
-def versions_page(search: Search) -> Page:
+def versions_page(search: Search, viewer: Viewer) -> Page:
     query = version_rows().where(
-        version_filter.compile(search.filter_spec) & cursor_condition(search.keys, search.request))
+        version_filter.compile(search.filter_spec) & readable_models(viewer, ModelVersion.model)
+        & cursor_condition(search.keys, search.request))
     return cut_page(list(_ordered(query, search).limit(search.request.limit + 1)), search.request)
 
 
-def count_versions(search: Search) -> int:
-    return version_rows().where(version_filter.compile(search.filter_spec)).count()
+def count_versions(search: Search, viewer: Viewer) -> int:
+    condition = version_filter.compile(search.filter_spec) & readable_models(viewer, ModelVersion.model)
+    return version_rows().where(condition).count()
 
 
 def pages_by_parent(rows, row_id, parent_column, parent_of, parent_ids: list[int], condition,

@@ -1,7 +1,7 @@
 """Model versions: register, describe, delete, tag and move between stages."""
 import re
 
-from resolvers import lookups, validation
+from resolvers import access, lookups, validation
 from resolvers.changes import Change
 from resolvers.errors import RegistryError, invalid
 from resolvers.idempotency import remembered
@@ -14,7 +14,7 @@ ARCHIVING_STAGES = ("STAGING", "PRODUCTION")
 MODELS_URI = re.compile(r"models:/(?P<name>[^/@]+)(?:/(?P<version>[0-9]+)|@(?P<alias>[\w\-]+))/?")
 
 
-def resolve_source(source: str, field: tuple = ("input", "source")) -> tuple[str, str]:
+def resolve_source(change: Change, source: str, field: tuple = ("input", "source")) -> tuple[str, str]:
     """(source as stored, downloadUri). `models:/NAME@ALIAS` is pinned to `models:/NAME/N`,
     and a `models:/` source downloads from the referenced version's location."""
     validation.source(source, *field)
@@ -26,9 +26,9 @@ def resolve_source(source: str, field: tuple = ("input", "source")) -> tuple[str
     name = match["name"]
     try:
         if match["alias"]:
-            target = lookups.version_by_alias(name, match["alias"], field, field)
+            target = lookups.version_by_alias(name, match["alias"], field, field, viewer=change.viewer)
         else:
-            target = lookups.version(name, int(match["version"]), field, field)
+            target = lookups.version(name, int(match["version"]), field, field, viewer=change.viewer)
     except RegistryError as error:
         raise RegistryError("NOT_FOUND", f"Source {source!r} does not name a registered version: {error.message}",
                             field) from None
@@ -54,6 +54,7 @@ def insert_version(change: Change, model: RegisteredModel, *, source, download_u
 
 def create(change: Change, name, source, run_id, run_link, description, tags, create_model_if_missing,
            idempotency_key) -> ModelVersion:
+    change.require_signed_in()
     validation.model_name(name)
     validation.short_text(run_id, "run id", validation.MAX_RUN_ID, "input", "runId")
     validation.text(run_link, "run link", "input", "runLink")
@@ -63,11 +64,13 @@ def create(change: Change, name, source, run_id, run_link, description, tags, cr
                "description": description, "tags": tag_values}
 
     def register() -> ModelVersion:
-        stored_source, download_uri = resolve_source(source)
+        stored_source, download_uri = resolve_source(change, source)
         if create_model_if_missing:
-            model, _ = insert_model(change, name)
+            model, created = insert_model(change, name)
         else:
-            model = lookups.model(name)
+            model, created = lookups.model(name, viewer=change.viewer), False
+        if not created:
+            change.require(model, access.CAN_EDIT, "Registering a version")
         version = insert_version(change, model, source=stored_source, download_uri=download_uri, run_id=run_id,
                                  run_link=run_link, description=description, tag_values=tag_values)
         change.record("MODEL_VERSION_CREATED", version.model, version, source=stored_source, runId=run_id,
@@ -78,7 +81,8 @@ def create(change: Change, name, source, run_id, run_link, description, tags, cr
 
 
 def update(change: Change, name: str, number: int, description) -> ModelVersion:
-    version = lookups.version(name, number)
+    version = lookups.version(name, number, viewer=change.viewer)
+    change.require(version.model, access.CAN_EDIT, "Editing the description")
     if description is not UNCHANGED:
         validation.text(description, "description", "input", "description")
         before = version.description
@@ -92,7 +96,8 @@ def update(change: Change, name: str, number: int, description) -> ModelVersion:
 
 
 def delete(change: Change, name: str, number: int) -> int:
-    version = lookups.version(name, number)
+    version = lookups.version(name, number, viewer=change.viewer)
+    change.require(version.model, access.CAN_MANAGE, "Deleting a version")
     if version.stage not in DELETABLE_STAGES:
         raise RegistryError(
             "FAILED_PRECONDITION",
@@ -112,7 +117,8 @@ def _tag_value(version: ModelVersion, key: str) -> str | None:
 def set_tag(change: Change, name: str, number: int, key: str, value: str) -> ModelVersion:
     validation.tag_key(key, "input", "key")
     validation.tag_value(value, "input", "value")
-    version = lookups.version(name, number)
+    version = lookups.version(name, number, viewer=change.viewer)
+    change.require(version.model, access.CAN_EDIT, "Tagging")
     before = _tag_value(version, key)
     (ModelVersionTag.insert(version=version.id, key=key, value=value)
      .on_conflict(conflict_target=[ModelVersionTag.version, ModelVersionTag.key],
@@ -124,7 +130,8 @@ def set_tag(change: Change, name: str, number: int, key: str, value: str) -> Mod
 
 
 def delete_tag(change: Change, name: str, number: int, key: str) -> ModelVersion:
-    version = lookups.version(name, number)
+    version = lookups.version(name, number, viewer=change.viewer)
+    change.require(version.model, access.CAN_EDIT, "Tagging")
     before = _tag_value(version, key)
     if before is not None:
         ModelVersionTag.delete().where(
@@ -176,4 +183,7 @@ def move(change: Change, version: ModelVersion, stage: str, archive_existing: bo
 def transition(change: Change, name: str, number: int, stage: str, archive_existing: bool,
                comment: str | None) -> tuple[ModelVersion, list[ModelVersion]]:
     check_transition(stage, archive_existing, comment)
-    return move(change, lookups.version(name, number), stage, archive_existing, comment)
+    version = lookups.version(name, number, viewer=change.viewer)
+    change.require(version.model, access.transition_level(version.stage, stage),
+                   f"Moving a version from {version.stage} to {stage}")
+    return move(change, version, stage, archive_existing, comment)

@@ -2,12 +2,14 @@
 from datetime import datetime
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from schema.access_types import AccessToken, User
 from schema.errors import ErrorReporting, label_document_error
 from schema.guards import RefuseNul
 from schema.history_types import Activity, Comment, TransitionRequest
+from schema.limits import Limits, query_limits
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import DATETIME
@@ -25,12 +27,23 @@ class RegistrySchema(strawberry.Schema):
                 label_document_error(error)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(limits: Limits | None = None, introspection: bool = True) -> strawberry.Schema:
+    limits = limits or Limits()
+    extensions = [
+        ErrorReporting,
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        ParserCache,
+        ValidationCache,
+        query_limits(limits),
+        RefuseNul,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return RegistrySchema(
         query=Query,
         mutation=Mutation,
-        types=[RegisteredModel, ModelVersion, TransitionRequest, Comment, Activity],
-        extensions=[ErrorReporting, RefuseNul, ParserCache, ValidationCache],
+        types=[RegisteredModel, ModelVersion, TransitionRequest, Comment, Activity, User, AccessToken],
+        extensions=extensions,
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),
     )
 

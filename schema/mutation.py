@@ -4,12 +4,14 @@ from typing import Any, Callable
 import strawberry
 from strawberry.types import Info
 
-from resolvers import aliases, changes, comments, copies, models, reviews, versions
+from resolvers import accounts, aliases, changes, comments, copies, models, reviews, versions
+from resolvers.access import LEVELS
 from resolvers.errors import RegistryError
 from resolvers.global_ids import pk_of, to_global_id
 from resolvers.models import UNCHANGED
 from schema.mutation_inputs import (
     CopyModelVersionInput,
+    CreateAccessTokenInput,
     CreateCommentInput,
     CreateModelVersionInput,
     CreateRegisteredModelInput,
@@ -22,7 +24,9 @@ from schema.mutation_inputs import (
     DeleteRegisteredModelTagInput,
     RenameRegisteredModelInput,
     ResolveTransitionRequestInput,
+    RevokeAccessTokenInput,
     SetModelAliasInput,
+    SetModelPermissionInput,
     SetModelVersionTagInput,
     SetRegisteredModelTagInput,
     TransitionModelVersionStageInput,
@@ -33,6 +37,7 @@ from schema.mutation_inputs import (
 from schema.payloads import (
     CommentPayload,
     CopyModelVersionPayload,
+    CreateAccessTokenPayload,
     CreateModelVersionPayload,
     CreateRegisteredModelPayload,
     CreateTransitionRequestPayload,
@@ -44,7 +49,9 @@ from schema.payloads import (
     DeleteRegisteredModelTagPayload,
     RenameRegisteredModelPayload,
     ResolveTransitionRequestPayload,
+    RevokeAccessTokenPayload,
     SetModelAliasPayload,
+    SetModelPermissionPayload,
     SetModelVersionTagPayload,
     SetRegisteredModelTagPayload,
     TransitionModelVersionStagePayload,
@@ -205,6 +212,24 @@ class Mutation:
         deleted, errors = await perform(info, comments.delete, pk_of("Comment", input.id))
         return DeleteCommentPayload(deleted_comment_id=deleted and to_global_id("Comment", deleted),
                                     user_errors=errors)
+
+    @strawberry.mutation
+    async def set_model_permission(self, info: Info, input: SetModelPermissionInput) -> SetModelPermissionPayload:
+        model, errors = await perform(info, accounts.set_permission, input.name, input.principal,
+                                      LEVELS.index(input.level.value))
+        return SetModelPermissionPayload(registered_model=model, user_errors=errors)
+
+    @strawberry.mutation
+    async def create_access_token(self, info: Info, input: CreateAccessTokenInput) -> CreateAccessTokenPayload:
+        result, errors = await perform(info, accounts.create_access_token, input.description, input.lifetime_seconds)
+        token, secret = result or (None, None)
+        return CreateAccessTokenPayload(token=secret, access_token=token, user_errors=errors)
+
+    @strawberry.mutation
+    async def revoke_access_token(self, info: Info, input: RevokeAccessTokenInput) -> RevokeAccessTokenPayload:
+        revoked, errors = await perform(info, accounts.revoke_access_token, pk_of("AccessToken", input.id))
+        return RevokeAccessTokenPayload(revoked_access_token_id=revoked and to_global_id("AccessToken", revoked),
+                                        user_errors=errors)
 
 
 async def _resolve(info: Info, resolution: Callable, input: ResolveTransitionRequestInput):

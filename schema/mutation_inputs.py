@@ -3,7 +3,7 @@ from typing import Optional
 
 import strawberry
 
-from schema.enums import Stage
+from schema.enums import PermissionLevel, Stage
 from schema.inputs import TagInput
 
 
@@ -160,4 +160,22 @@ class UpdateCommentInput:
 
 @strawberry.input
 class DeleteCommentInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class SetModelPermissionInput:
+    name: str
+    principal: str
+    level: PermissionLevel
+
+
+@strawberry.input
+class CreateAccessTokenInput:
+    description: Optional[str] = None
+    lifetime_seconds: Optional[int] = strawberry.field(default=None, description="Lifetime in seconds; omitted: no expiry.")
+
+
+@strawberry.input
+class RevokeAccessTokenInput:
     id: strawberry.ID

@@ -4,6 +4,7 @@ from typing import Optional
 import strawberry
 
 from resolvers.errors import RegistryError
+from schema.access_types import AccessToken
 from schema.enums import ErrorCode
 from schema.history_types import Comment, TransitionRequest
 from schema.types import ModelAlias, ModelVersion, RegisteredModel
@@ -125,3 +126,19 @@ class CommentPayload(Payload):
 @strawberry.type
 class DeleteCommentPayload(Payload):
     deleted_comment_id: Optional[strawberry.ID] = None
+
+
+@strawberry.type
+class SetModelPermissionPayload(Payload):
+    registered_model: Optional[RegisteredModel] = None
+
+
+@strawberry.type
+class CreateAccessTokenPayload(Payload):
+    token: Optional[str] = strawberry.field(default=None, description="The secret itself, shown only in this response.")
+    access_token: Optional[AccessToken] = None
+
+
+@strawberry.type
+class RevokeAccessTokenPayload(Payload):
+    revoked_access_token_id: Optional[strawberry.ID] = None

@@ -4,6 +4,7 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
+from resolvers import reviews
 from resolvers.errors import invalid, not_found
 from resolvers.global_ids import from_global_id, pk_of
 from resolvers.history import activities_page, activity_search, count_activities
@@ -19,6 +20,7 @@ from resolvers.search import (
     versions_page,
 )
 from resolvers.validation import DEFAULT_PAGE, page_size, version_number
+from schema.access_types import Viewer
 from schema.connections import Connection
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
 from schema.history_types import Activity, TransitionRequest
@@ -32,7 +34,6 @@ from schema.inputs import (
 )
 from schema.node import Node
 from schema.types import ModelVersion, RegisteredModel, _stages, resolve_alias
-from store.queries import requests_newest_first
 
 SEARCH_HELP = (
     "`query` takes MLflow's filter-string syntax (e.g. \"name LIKE 'fraud%' AND tags.team = 'risk'\"); "
@@ -52,24 +53,46 @@ async def load_node(info: Info, global_id: str):
         "TransitionRequest": loaders.request_by_id,
         "Comment": loaders.comment_by_id,
         "Activity": loaders.activity_by_id,
+        "User": loaders.user_by_id,
+        "AccessToken": loaders.token_by_id,
     }.get(type_name)
-    return await loader.load(pk) if loader else None
+    row = await loader.load(pk) if loader else None
+    return row if row is not None and await _visible(info, type_name, row) else None
+
+
+async def _visible(info: Info, type_name: str, row) -> bool:
+    """Whether the viewer may see `row`: what belongs to an unreadable model is missing."""
+    context = info.context
+    viewer = context.viewer
+    if type_name in ("User", "AccessToken"):
+        return viewer.is_admin or viewer.user_id == (row.id if type_name == "User" else row.user_id)
+    if type_name == "Activity" and row.model_id is None:
+        return viewer.is_admin or row.actor == viewer.name
+    if type_name == "Comment":
+        version = await context.loaders.version_by_id.load(row.version_id)
+        return version is not None and await context.can_read(version.model_id)
+    return await context.can_read(row.id if type_name == "RegisteredModel" else row.model_id)
 
 
 async def _model_id(info: Info, name: str) -> int | None:
+    """The id of the model called `name`, if there is one the viewer may read."""
     model = await info.context.loaders.model_by_name.load(name)
-    return model.id if model else None
+    return model.id if model and await info.context.can_read(model.id) else None
 
 
 async def _connection(info: Info, search, fetch_page, count) -> PageOfRows:
     """A page now; the total only if the client asks for totalCount."""
-    store = info.context.store
-    page = await store.run(fetch_page, search)
-    return PageOfRows(page, list(search.keys), lambda: store.run(count, search))
+    store, viewer = info.context.store, info.context.viewer
+    page = await store.run(fetch_page, search, viewer)
+    return PageOfRows(page, list(search.keys), lambda: store.run(count, search, viewer))
 
 
 @strawberry.type
 class Query:
+    @strawberry.field
+    def viewer(self) -> Viewer:
+        return Viewer()
+
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
         return await load_node(info, id)
@@ -80,7 +103,8 @@ class Query:
 
     @strawberry.field
     async def registered_model(self, info: Info, name: str) -> Optional[RegisteredModel]:
-        return await info.context.loaders.model_by_name.load(name)
+        model_id = await _model_id(info, name)
+        return model_id and await info.context.loaders.model_by_id.load(model_id)
 
     @strawberry.field(description=SEARCH_HELP)
     async def registered_models(
@@ -141,7 +165,8 @@ class Query:
             before_id = pk_of("TransitionRequest", after)
             if before_id is None:
                 raise invalid("`after` is not the id of a transition request.", "after")
-        return await info.context.store.run(requests_newest_first, status and status.value, before_id, limit)
+        context = info.context
+        return await context.store.run(reviews.inbox, context.viewer, status and status.value, before_id, limit)
 
     @strawberry.field(description="The whole registry's history, newest first.")
     async def activities(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,

@@ -6,14 +6,19 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
+from resolvers import access
+from resolvers.errors import RegistryError
 from resolvers.global_ids import to_global_id
 from resolvers.search import Connection as PageOfRows
 from resolvers.search import version_search
 from resolvers.validation import STAGES, alias_target, version_number
+from schema.access_types import ModelPermission, permission_level
 from schema.connections import Connection
 from schema.enums import (
     ActivityType,
+    ModelVersionAction,
     ModelVersionStatus,
+    PermissionLevel,
     Stage,
     TransitionRequestStatus,
 )
@@ -122,6 +127,18 @@ class RegisteredModel(Node):
                                   status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
         return await info.context.loaders.requests_by_model_id.load((self.id, status and status.value))
 
+    @strawberry.field(description="The viewer's permission on this model.")
+    async def permission_level(self: tables.RegisteredModel, info: Info) -> PermissionLevel:
+        return permission_level(await info.context.loaders.level_by_model_id.load(self.id))
+
+    @strawberry.field(description="Who holds which level; readable by CAN_MANAGE holders and admins.")
+    async def permissions(self: tables.RegisteredModel, info: Info) -> list[ModelPermission]:
+        loaders = info.context.loaders
+        if await loaders.level_by_model_id.load(self.id) < access.CAN_MANAGE:
+            raise RegistryError("PERMISSION_DENIED", f"Only CAN_MANAGE holders see who may use {self.name!r}.",
+                                ("permissions",))
+        return await loaders.permissions_by_model_id.load(self.id)
+
     @strawberry.field
     async def activities(self: tables.RegisteredModel, info: Info, first: Optional[int] = None,
                          after: Optional[str] = None,
@@ -201,7 +218,16 @@ class ModelVersion(Node):
     async def copied_from(self: tables.ModelVersion, info: Info) -> Optional["ModelVersion"]:
         if self.copied_from_id is None:
             return None
-        return await info.context.loaders.version_by_id.load(self.copied_from_id)
+        original = await info.context.loaders.version_by_id.load(self.copied_from_id)
+        return original if original and await info.context.can_read(original.model_id) else None
+
+    @strawberry.field(description="What the viewer may do to this version now.")
+    async def available_actions(self: tables.ModelVersion, info: Info) -> list[ModelVersionAction]:
+        loaders = info.context.loaders
+        level = await loaders.level_by_model_id.load(self.model_id)
+        pending = await loaders.requests_by_version_id.load((self.id, "PENDING"))
+        return [ModelVersionAction(a) for a in access.available_actions(info.context.viewer, level, self.stage,
+                                                                          pending)]
 
     @strawberry.field
     async def transition_requests(self: tables.ModelVersion, info: Info,

@@ -9,14 +9,18 @@ from typing import Any, Iterable
 from peewee import fn
 
 from store.tables import (
+    AccessToken,
     Activity,
     Comment,
+    GroupMember,
     ModelAlias,
+    ModelPermission,
     ModelVersion,
     ModelVersionTag,
     RegisteredModel,
     RegisteredModelTag,
     TransitionRequest,
+    User,
 )
 
 
@@ -134,6 +138,23 @@ def activities_by_ids(ids: Iterable[int]) -> dict[int, Activity]:
     return _by_ids(Activity, ids)
 
 
+def users_by_ids(ids: Iterable[int]) -> dict[int, User]:
+    return _by_ids(User, ids)
+
+
+def tokens_by_ids(ids: Iterable[int]) -> dict[int, AccessToken]:
+    return _by_ids(AccessToken, ids)
+
+
+def groups_by_user(user_ids: Iterable[int]) -> dict[int, list[str]]:
+    grouped = defaultdict(list)
+    query = (GroupMember.select(GroupMember.user, GroupMember.group).where(GroupMember.user.in_(list(user_ids)))
+             .order_by(GroupMember.group).tuples())
+    for user_id, group in query:
+        grouped[user_id].append(group)
+    return grouped
+
+
 def _requests_by(owner, owner_ids: list[int], status: str | None) -> dict[int, list[TransitionRequest]]:
     """Newest first, optionally of one status."""
     condition = owner.in_(owner_ids)
@@ -161,11 +182,10 @@ def comments_by_version(version_ids: Iterable[int]) -> dict[int, list[Comment]]:
     return grouped
 
 
-def requests_newest_first(status: str | None, before_id: int | None, limit: int) -> list[TransitionRequest]:
-    """The registry-wide list (an approver's inbox): newest first, after the one last seen."""
-    query = TransitionRequest.select()
-    if status is not None:
-        query = query.where(TransitionRequest.status == status)
-    if before_id is not None:
-        query = query.where(TransitionRequest.id < before_id)
-    return list(query.order_by(TransitionRequest.id.desc()).limit(limit))
+def permissions_by_model(model_ids: Iterable[int]) -> dict[int, list[ModelPermission]]:
+    grouped = defaultdict(list)
+    query = (ModelPermission.select().where(ModelPermission.model.in_(list(model_ids)))
+             .order_by(ModelPermission.principal))
+    for grant in query:
+        grouped[grant.model_id].append(grant)
+    return grouped

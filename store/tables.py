@@ -188,5 +188,55 @@ class Activity(Table):
         )
 
 
+class User(Table):
+    id = NeverReusedId()
+    name = CharField(max_length=256, unique=True)
+    is_admin = BooleanField(default=False)
+    created_at = BigIntegerField()
+
+    class Meta:
+        table_name = "users"
+
+
+class GroupMember(Table):
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    group = CharField(max_length=256)
+
+    class Meta:
+        table_name = "group_members"
+        indexes = ((("user", "group"), True),)
+
+
+class AccessToken(Table):
+    """Only a SHA-256 of the secret is kept: the secret is shown once, when made."""
+
+    id = NeverReusedId()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    secret_hash = CharField(max_length=64, unique=True)
+    description = TextField(null=True)
+    created_at = BigIntegerField()
+    expires_at = BigIntegerField(null=True)
+    last_used_at = BigIntegerField(null=True)
+    revoked_at = BigIntegerField(null=True)
+
+    class Meta:
+        table_name = "access_tokens"
+        indexes = ((("user", "id"), False),)
+
+
+class ModelPermission(Table):
+    """A level granted on a model to a principal: a user's name or a group's."""
+
+    id = AutoField()
+    model = ForeignKeyField(RegisteredModel, on_delete="CASCADE")
+    principal = CharField(max_length=256)
+    level = IntegerField()  # resolvers/access.py LEVELS: higher includes lower
+
+    class Meta:
+        table_name = "model_permissions"
+        indexes = ((("model", "principal"), True), (("principal", "level"), False))
+
+
 ALL_TABLES = [RegisteredModel, ModelVersion, RegisteredModelTag, ModelVersionTag, ModelAlias, IdempotencyKey,
-              TransitionRequest, Comment, Activity]
+              TransitionRequest, Comment, Activity, User, GroupMember, AccessToken, ModelPermission]

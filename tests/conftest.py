@@ -17,6 +17,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from resolvers import accounts
 from store.database import Store
 from store.tables import ALL_TABLES
 
@@ -170,8 +171,25 @@ def refused(payload: dict, code: str, field: list[str] | None = None) -> dict:
 
 @pytest.fixture
 def gql(server_url):
+    """A client without a token: the local admin ("tester") in the test server's local mode."""
     with httpx.Client(base_url=server_url, timeout=30) as http:
         yield GraphQLClient(http)
+
+
+@pytest.fixture
+def sign_in(server_url, store):
+    """`sign_in(name, groups=(), admin=False)`: a client of a new user with its own token."""
+    clients = []
+
+    def client_for(name: str, groups=(), admin: bool = False) -> GraphQLClient:
+        _, secret = store.write(accounts.create_user, name, admin, list(groups))
+        http = httpx.Client(base_url=server_url, timeout=30, headers={"authorization": f"Bearer {secret}"})
+        clients.append(http)
+        return GraphQLClient(http)
+
+    yield client_for
+    for http in clients:
+        http.close()
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ import asyncio
 import httpx
 import pytest
 
-from resolvers import reviews, versions
-from resolvers.changes import apply
-from resolvers.global_ids import to_global_id
+from resolvers import versions
 from tests.conftest import operation
 
 
@@ -80,17 +78,19 @@ def test_only_pending_requests_can_be_resolved(gql, first, then):
     assert error["code"] == "FAILED_PRECONDITION"
 
 
-def test_cancelling_is_for_the_requester_and_only_while_pending(gql, store):
+def test_cancelling_is_for_the_requester_and_only_while_pending(gql, sign_in):
     _model_with_versions(gql)
     cancel = 'mutation($id: ID!) { cancelTransitionRequest(input: {id: $id}) { ' \
              'transitionRequest { status } userErrors { code } } }'
-    theirs = store.write(apply, reviews.create, "someone-else", "fraud", 1, "STAGING", False, None)
-    their_id = to_global_id("TransitionRequest", theirs.id)
-    assert gql.data(cancel, id=their_id)["cancelTransitionRequest"]["userErrors"] == [{"code": "PERMISSION_DENIED"}]
+    requester, other = sign_in("requester"), sign_in("other")
+    theirs = requester.play("request_transition", name="fraud", version=1, stage="STAGING")
+    their_id = theirs["transitionRequest"]["id"]
+    assert other.data(cancel, id=their_id)["cancelTransitionRequest"]["userErrors"] == [{"code": "PERMISSION_DENIED"}]
 
-    mine = _request(gql)
-    assert gql.data(cancel, id=mine)["cancelTransitionRequest"]["transitionRequest"] == {"status": "CANCELLED"}
-    assert gql.data(cancel, id=mine)["cancelTransitionRequest"]["userErrors"] == [{"code": "FAILED_PRECONDITION"}]
+    assert requester.data(cancel, id=their_id)["cancelTransitionRequest"]["transitionRequest"] == {
+        "status": "CANCELLED"}
+    assert requester.data(cancel, id=their_id)["cancelTransitionRequest"]["userErrors"] == [
+        {"code": "FAILED_PRECONDITION"}]
 
 
 def test_an_unknown_request_id_is_not_found(gql):

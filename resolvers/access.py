@@ -1,0 +1,123 @@
+"""Who may do what: Databricks permission levels per model (REFERENCE.md, Permissions).
+
+A viewer's level on a model is the highest of: the deployment's default level for
+signed-in users, and the grants to the viewer's name or any of its groups. Admins hold
+CAN_MANAGE everywhere. A model the viewer cannot read is indistinguishable from a
+missing one: NOT_FOUND, never PERMISSION_DENIED.
+"""
+from dataclasses import dataclass
+
+from peewee import SQL, fn
+
+from resolvers.errors import RegistryError, not_found
+from store.tables import ModelPermission, RegisteredModel
+
+LEVELS = ["NO_PERMISSIONS", "CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS",
+          "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE"]
+NO_PERMISSIONS, CAN_READ, CAN_EDIT, CAN_MANAGE_STAGING, CAN_MANAGE_PRODUCTION, CAN_MANAGE = range(len(LEVELS))
+STAGING_STAGES = ("NONE", "STAGING", "ARCHIVED")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller. `name` None is nobody (no valid token where one is required)."""
+
+    name: str | None
+    is_admin: bool = False
+    groups: tuple[str, ...] = ()
+    user_id: int | None = None
+    default_level: int = CAN_READ
+
+    @property
+    def principals(self) -> tuple[str, ...]:
+        return (self.name, *self.groups) if self.name else ()
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.is_admin or self.default_level >= CAN_READ
+
+
+def level_name(level: int) -> str:
+    return LEVELS[level]
+
+
+def levels_on(viewer: Viewer, model_ids: list[int]) -> dict[int, int]:
+    """The viewer's level on each model (one statement, none for an admin)."""
+    if viewer.is_admin:
+        return dict.fromkeys(model_ids, CAN_MANAGE)
+    levels = dict.fromkeys(model_ids, viewer.default_level if viewer.name else NO_PERMISSIONS)
+    if viewer.principals:
+        granted = (ModelPermission.select(ModelPermission.model, fn.MAX(ModelPermission.level))
+                   .where(ModelPermission.model.in_(model_ids) & ModelPermission.principal.in_(viewer.principals))
+                   .group_by(ModelPermission.model).tuples())
+        for model_id, level in granted:
+            levels[model_id] = max(levels[model_id], level)
+    return levels
+
+
+def level_on(viewer: Viewer, model_id: int) -> int:
+    return levels_on(viewer, [model_id])[model_id]
+
+
+def readable_models(viewer: Viewer, model_id_column=RegisteredModel.id):
+    """A condition keeping only models the viewer may read (no condition when all are)."""
+    if viewer.reads_everything:
+        return SQL("1 = 1")
+    if not viewer.principals:
+        return SQL("1 = 0")
+    granted = (ModelPermission.select(ModelPermission.model)
+               .where(ModelPermission.principal.in_(viewer.principals) & (ModelPermission.level >= CAN_READ)))
+    return model_id_column.in_(granted)
+
+
+def require(viewer: Viewer, model: RegisteredModel, level: int, action: str, field: tuple = ("input", "name")) -> None:
+    """PERMISSION_DENIED below `level`; NOT_FOUND when the viewer cannot even read the model."""
+    held = level_on(viewer, model.id)
+    if held < CAN_READ:
+        raise not_found(f"Registered model {model.name!r} not found.", *field)
+    if held < level:
+        raise RegistryError("PERMISSION_DENIED",
+                            f"{action} on {model.name!r} needs {LEVELS[level]}; you have {LEVELS[held]}.", field)
+
+
+def transition_level(from_stage: str, to_stage: str) -> int:
+    """Moves among NONE, STAGING and ARCHIVED are staging work; anything touching
+    PRODUCTION is production work."""
+    if from_stage in STAGING_STAGES and to_stage in STAGING_STAGES:
+        return CAN_MANAGE_STAGING
+    return CAN_MANAGE_PRODUCTION
+
+
+def grant(model: RegisteredModel, principal: str, level: int) -> None:
+    if level == NO_PERMISSIONS:
+        ModelPermission.delete().where(
+            (ModelPermission.model == model.id) & (ModelPermission.principal == principal)).execute()
+        return
+    (ModelPermission.insert(model=model.id, principal=principal, level=level)
+     .on_conflict(conflict_target=[ModelPermission.model, ModelPermission.principal],
+                  update={ModelPermission.level: level})
+     .execute())
+
+
+def available_actions(viewer: Viewer, level: int, stage: str, pending_requests) -> list[str]:
+    """What the viewer may do to a version in `stage` now, holding `level` on its model;
+    `pending_requests` are the version's PENDING transition requests."""
+    if level < CAN_READ:
+        return []
+    actions = []
+    if level >= CAN_EDIT:
+        actions.append("EDIT")
+    if level >= CAN_MANAGE and stage in ("NONE", "ARCHIVED"):
+        actions.append("DELETE")
+    for target in ("STAGING", "PRODUCTION", "ARCHIVED", "NONE"):
+        if target != stage and level >= transition_level(stage, target):
+            actions.append(f"TRANSITION_TO_{target}")
+    actions.append("REQUEST_TRANSITION")
+    if any(level >= transition_level(stage, r.to_stage) for r in pending_requests):
+        actions += ["APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"]
+    if any(r.created_by == viewer.name or viewer.is_admin for r in pending_requests):
+        actions.append("CANCEL_TRANSITION_REQUEST")
+    actions.append("COMMENT")
+    if level >= CAN_MANAGE_PRODUCTION:
+        actions.append("SET_ALIAS")
+    return actions
