@@ -70,9 +70,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server_url(store):
-    app = create_app(Settings(database_url=store.url, local_user="tester"), store=store)
+@contextlib.contextmanager
+def serving(app):
+    """A real uvicorn server for `app` on a free loopback port; yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -82,9 +82,27 @@ def server_url(store):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_url(store):
+    """The local-mode server: token-less requests act as the admin "tester"."""
+    with serving(create_app(Settings(database_url=store.url, local_user="tester"), store=store)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def secured_url(store):
+    """A server in `--auth required` mode where signed-in users hold NO_PERMISSIONS by
+    default, over the same database: every permission is a grant."""
+    settings = Settings(database_url=store.url, auth="required", default_permission="NO_PERMISSIONS")
+    with serving(create_app(settings, store=store)) as url:
+        yield url
 
 
 def operation(name: str) -> str:
@@ -178,18 +196,39 @@ def gql(server_url):
 
 @pytest.fixture
 def sign_in(server_url, store):
-    """`sign_in(name, groups=(), admin=False)`: a client of a new user with its own token."""
+    """`sign_in(name, groups=(), admin=False)`: a client of a new user with its own token,
+    on the local-mode server (signed-in users hold CAN_READ by default)."""
+    with _signing_in(server_url, store) as client_for:
+        yield client_for
+
+
+@pytest.fixture
+def sign_in_secured(secured_url, store):
+    """`sign_in_secured(name, groups=(), admin=False)`, on the `--auth required` server
+    where signed-in users hold NO_PERMISSIONS by default; `sign_in_secured(None)` is a
+    client without a token."""
+    with _signing_in(secured_url, store) as client_for:
+        yield client_for
+
+
+@contextlib.contextmanager
+def _signing_in(url, store):
     clients = []
 
-    def client_for(name: str, groups=(), admin: bool = False) -> GraphQLClient:
-        _, secret = store.write(accounts.create_user, name, admin, list(groups))
-        http = httpx.Client(base_url=server_url, timeout=30, headers={"authorization": f"Bearer {secret}"})
+    def client_for(name: str | None, groups=(), admin: bool = False) -> GraphQLClient:
+        headers = {}
+        if name is not None:
+            _, secret = store.write(accounts.create_user, name, admin, list(groups))
+            headers["authorization"] = f"Bearer {secret}"
+        http = httpx.Client(base_url=url, timeout=30, headers=headers)
         clients.append(http)
         return GraphQLClient(http)
 
-    yield client_for
-    for http in clients:
-        http.close()
+    try:
+        yield client_for
+    finally:
+        for http in clients:
+            http.close()
 
 
 @pytest.fixture
