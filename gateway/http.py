@@ -1,5 +1,33 @@
-"""The GraphQL endpoint over HTTP."""
+"""The GraphQL endpoint over HTTP, per the GraphQL-over-HTTP specification.
+
+POST takes JSON only: any other content type is 415, which also keeps browsers from
+sending a mutation cross-site without a CORS preflight (a CSRF guard). GET runs queries
+only; a mutation over GET is 405 with `Allow: POST`. A client that accepts
+`application/graphql-response+json` gets 400 for a request that could not start (bad
+document, bad variables, a limit); everyone gets every error as JSON with a code.
+"""
+from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status,
+                        headers=headers)
+
+
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # the executor reports the syntax error
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    return bool(chosen) and chosen[0].operation == OperationType.MUTATION
 
 
 class RegistryGraphQL(GraphQL):
@@ -11,3 +39,46 @@ class RegistryGraphQL(GraphQL):
 
     async def get_context(self, request, response):
         return await self._context(request, response)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
+        response = self.refusal(request)
+        if response is None:
+            try:
+                response = await self.run(request)
+            except HTTPException as error:
+                response = error_response(error.status_code, "BAD_REQUEST", error.reason)
+        await response(scope, receive, send)
+
+    def refusal(self, request: Request) -> Response | None:
+        if request.method == "POST":
+            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media_type != "application/json":
+                return error_response(415, "UNSUPPORTED_MEDIA_TYPE",
+                                      "POST a JSON body (Content-Type: application/json).")
+        elif request.method == "GET":
+            query = request.query_params.get("query")
+            if query and _is_mutation(query, request.query_params.get("operationName")):
+                return error_response(405, "METHOD_NOT_ALLOWED", "Mutations go over POST.", {"allow": "POST"})
+        return None
+
+    async def get_sub_response(self, request):
+        sub_response = await super().get_sub_response(request)
+        sub_response.wants_graphql_response = GRAPHQL_RESPONSE in request.headers.get("accept", "")
+        return sub_response
+
+    def create_response(self, response_data, sub_response):
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "wants_graphql_response", False):
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            if isinstance(response_data, dict) and _never_started(response_data):
+                response.status_code = 400
+        return response
+
+
+def _never_started(body: dict) -> bool:
+    """No data, and errors with no path: the request failed before execution began."""
+    errors = body.get("errors") or []
+    return body.get("data") is None and bool(errors) and all(not e.get("path") for e in errors)

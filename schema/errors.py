@@ -23,7 +23,8 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
             extensions["field"] = list(original.field)
         return GraphQLError(original.message, error.nodes, error.source, error.positions, error.path,
                             extensions=extensions)
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):
+        # The document or its variables (a value the type refuses): the client's to fix.
         label_document_error(error)
         return error
     log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=original)
