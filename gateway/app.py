@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.auth import Authentication
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     async def context(request, response) -> RequestContext:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        if hasattr(response, "headers"):
+        if isinstance(response, Response):  # not for a WebSocket, whose headers are the request's
             response.headers["x-request-id"] = request_id
         return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id)
 

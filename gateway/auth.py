@@ -5,6 +5,7 @@ authenticated `Viewer` in the request's state for the GraphQL context.
 """
 import json
 import logging
+from urllib.parse import parse_qs
 
 from gateway.settings import Settings, is_loopback
 from resolvers import accounts
@@ -30,8 +31,10 @@ def _host(headers: dict[bytes, bytes]) -> str:
 
 
 def _is_graphiql_page(scope, headers) -> bool:
-    return (scope["type"] == "http" and scope["method"] == "GET" and b"query=" not in scope.get("query_string", b"")
-            and b"text/html" in headers.get(b"accept", b""))
+    """A browser's GET of the page itself: no operation in the (decoded) parameters."""
+    if scope["type"] != "http" or scope["method"] != "GET" or b"text/html" not in headers.get(b"accept", b""):
+        return False
+    return "query" not in parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
 
 
 class Authentication:

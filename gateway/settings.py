@@ -1,15 +1,21 @@
 """Settings from the command line and the environment (REGISTRY_*)."""
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
 from schema.limits import Limits
 from store.database import DEFAULT_URL
 
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
-
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_NAMES or host.startswith("127.")
+    """`localhost` or a loopback IP address (127.0.0.0/8, ::1) — never a name that merely
+    starts like one (127.evil.example)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _int(name: str, default: int) -> int:
@@ -22,6 +28,7 @@ def _list(name: str) -> tuple[str, ...]:
 
 def limits_from_env() -> Limits:
     return Limits(
+        max_page_size=_int("REGISTRY_MAX_PAGE_SIZE", Limits.max_page_size),
         max_depth=_int("REGISTRY_MAX_DEPTH", Limits.max_depth),
         max_aliases=_int("REGISTRY_MAX_ALIASES", Limits.max_aliases),
         max_tokens=_int("REGISTRY_MAX_TOKENS", Limits.max_tokens),
@@ -64,8 +71,11 @@ class Settings:
     def check(self) -> None:
         """Refuse settings that cannot work, with a message that says what to change."""
         from resolvers.access import LEVELS
+        from resolvers.validation import MAX_PAGE
 
         if self.auth not in ("local", "required"):
             raise ValueError(f"auth is 'local' or 'required', not {self.auth!r}")
+        if not 0 < self.limits.max_page_size <= MAX_PAGE:
+            raise ValueError(f"REGISTRY_MAX_PAGE_SIZE is from 1 to {MAX_PAGE}")
         if self.default_permission not in LEVELS:
             raise ValueError(f"REGISTRY_DEFAULT_PERMISSION is one of {', '.join(LEVELS)}")

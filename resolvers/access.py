@@ -34,7 +34,8 @@ class Viewer:
 
     @property
     def reads_everything(self) -> bool:
-        return self.is_admin or self.default_level >= CAN_READ
+        # Nobody (no valid token) reads nothing, whatever the default for signed-in users.
+        return self.is_admin or (self.name is not None and self.default_level >= CAN_READ)
 
 
 def level_name(level: int) -> str:

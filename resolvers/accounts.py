@@ -99,7 +99,10 @@ def viewer_of(user: User, default_level: int) -> Viewer:
 def create_access_token(change: Change, description: str | None,
                         lifetime_seconds: int | None) -> tuple[AccessToken, str]:
     change.require_signed_in()
-    user = User.get_by_id(change.viewer.user_id)
+    user = User.get_or_none(User.id == change.viewer.user_id)
+    if user is None:
+        raise RegistryError("FAILED_PRECONDITION", f"{change.actor!r} is not a user of this registry; "
+                                                   "create it with `registry-gateway users create`.")
     token, secret = issue_token(user, description, lifetime_seconds, change.at)
     change.record("ACCESS_TOKEN_CREATED", None, accessTokenId=to_global_id("AccessToken", token.id),
                   user=user.name, expiresAt=token.expires_at)

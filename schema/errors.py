@@ -37,7 +37,11 @@ def label_document_error(error: GraphQLError) -> None:
     """An error without a code is about the document: it did not parse, or not validate."""
     if error.extensions and "code" in error.extensions:
         return
-    code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+    if isinstance(error, GraphQLSyntaxError):
+        # graphql-core's parser enforces the token limit with a syntax error of its own.
+        code = "TOO_MANY_TOKENS" if "Document contains more than" in error.message else "GRAPHQL_PARSE_FAILED"
+    else:
+        code = "GRAPHQL_VALIDATION_FAILED"
     error.extensions = {**(error.extensions or {}), "code": code}
 
 

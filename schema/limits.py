@@ -17,7 +17,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from resolvers.validation import DEFAULT_PAGE
+from resolvers.validation import DEFAULT_PAGE, MAX_PAGE
 
 # Fields whose size is a page: `first`/`last`, or DEFAULT_PAGE when neither is given.
 PAGED_FIELDS = {"registeredModels", "modelVersions", "versions", "activities", "transitionRequests"}
@@ -25,6 +25,7 @@ PAGED_FIELDS = {"registeredModels", "modelVersions", "versions", "activities", "
 
 @dataclass(frozen=True)
 class Limits:
+    max_page_size: int = MAX_PAGE  # `first`/`last`; REFERENCE caps it at 1000
     max_depth: int = 12
     max_aliases: int = 200
     max_tokens: int = 5_000
@@ -34,6 +35,8 @@ class Limits:
 
 @dataclass
 class _Measure:
+    largest_page: int = 0
+    largest_page_argument: str = "first"
     depth: int = 0
     aliases: int = 0
     nodes: int = 0
@@ -45,23 +48,27 @@ class _Walker:
         self.variables = variables or {}
         self.measure = _Measure()
 
-    def page_size(self, field: FieldNode) -> int:
+    def page_size(self, field: FieldNode) -> tuple[int, str]:
+        """The field's page size, and the argument that set it."""
         for argument in field.arguments or ():
             if argument.name.value in ("first", "last"):
                 value = argument.value
                 if isinstance(value, IntValueNode):
-                    return int(value.value)
+                    return int(value.value), argument.name.value
                 if isinstance(value, VariableNode):
                     given = self.variables.get(value.name.value)
-                    return given if isinstance(given, int) else DEFAULT_PAGE
-        return DEFAULT_PAGE if field.name.value in PAGED_FIELDS else 1
+                    return (given if isinstance(given, int) else DEFAULT_PAGE), argument.name.value
+        return (DEFAULT_PAGE if field.name.value in PAGED_FIELDS else 1), "first"
 
     def walk(self, selection_set, depth: int, multiplier: int, seen: frozenset = frozenset()) -> None:
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
                 self.measure.depth = max(self.measure.depth, depth)
                 self.measure.aliases += selection.alias is not None
-                size = max(self.page_size(selection), 0)
+                size, argument = self.page_size(selection)
+                size = max(size, 0)
+                if size > self.measure.largest_page:
+                    self.measure.largest_page, self.measure.largest_page_argument = size, argument
                 if size > 1 or selection.name.value in PAGED_FIELDS:
                     self.measure.nodes += multiplier * size
                     self.walk(selection.selection_set, depth + 1, multiplier * max(size, 1), seen)
@@ -85,8 +92,9 @@ def measure(document, operation_name: str | None, variables) -> _Measure:
     return walker.measure
 
 
-def _refusal(code: str, message: str) -> ExecutionResult:
-    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
+def _refusal(code: str, message: str, field: str | None = None) -> ExecutionResult:
+    extensions = {"code": code, **({"field": [field]} if field else {})}
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
 def query_limits(limits: Limits):
@@ -95,7 +103,11 @@ def query_limits(limits: Limits):
             context = self.execution_context
             if context.graphql_document is not None and context.result is None:
                 found = measure(context.graphql_document, context.operation_name, context.variables)
-                if found.depth > limits.max_depth:
+                if found.largest_page > limits.max_page_size:
+                    argument = found.largest_page_argument
+                    context.result = _refusal("INVALID_ARGUMENT", f"`{argument}` is at most {limits.max_page_size}; "
+                                                                  f"got {found.largest_page}.", argument)
+                elif found.depth > limits.max_depth:
                     context.result = _refusal("QUERY_TOO_DEEP", f"The query is {found.depth} fields deep; "
                                                                 f"at most {limits.max_depth} are allowed.")
                 elif found.aliases > limits.max_aliases:
