@@ -1,0 +1,445 @@
+"""The gateway beside MLflow's server and the raw-SQL floor, measured in one run.
+
+Usage: python bench/run.py [--postgres] [--requests N] [--output bench/RESULTS.md]
+See bench/README.md.
+"""
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import venv
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+MLFLOW_VERSION = "3.17.2"
+MLFLOW_VENV = HERE / ".mlflow-venv"
+MODELS, VERSIONS, TAGS = 200, 10, 3
+CLIENTS = 4
+API = "/api/2.0/mlflow"
+
+MODELS_PAGE = """
+query ModelsPage {
+  registeredModels(first: 100) {
+    nodes {
+      name description createdAt updatedAt
+      tags { key value }
+      aliases { alias versionNumber }
+      latestVersions { version stage source runId status createdAt tags { key value } aliases }
+    }
+  }
+}"""
+MODEL_VERSIONS = """
+query Versions($name: String!) {
+  registeredModel(name: $name) {
+    versions(first: 10) { nodes { version stage source runId status createdAt tags { key value } aliases } }
+  }
+}"""
+BY_ALIAS = """
+query ByAlias($name: String!, $alias: String!) {
+  modelVersionByAlias(name: $name, alias: $alias) { version stage source runId tags { key value } aliases }
+}"""
+REGISTER = """
+mutation Register($name: String!, $source: String!, $runId: String) {
+  createModelVersion(input: {name: $name, source: $source, runId: $runId}) {
+    modelVersion { version } userErrors { code message }
+  }
+}"""
+SET_TAG = """
+mutation SetTag($name: String!, $version: Int!, $key: String!, $value: String!) {
+  setModelVersionTag(input: {name: $name, version: $version, key: $key, value: $value}) {
+    modelVersion { version } userErrors { code message }
+  }
+}"""
+
+
+def model_name(i: int) -> str:
+    return f"bench-model-{i:04d}"
+
+
+# ---- processes -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def mlflow_executable() -> Path:
+    """MLflow in its own virtual environment, installed on first use."""
+    binary = MLFLOW_VENV / "bin" / "mlflow"
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout if binary.exists() else ""
+    if MLFLOW_VERSION not in version:
+        print(f"installing mlflow=={MLFLOW_VERSION} into {MLFLOW_VENV} ...", flush=True)
+        venv.create(MLFLOW_VENV, with_pip=True)
+        subprocess.run([MLFLOW_VENV / "bin" / "pip", "install", "-q", f"mlflow=={MLFLOW_VERSION}"], check=True)
+    return binary
+
+
+def start(command: list, health_url: str, env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
+    out = open(log, "w") if log else subprocess.DEVNULL
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[0]} exited; see {log}")
+        try:
+            if httpx.get(health_url, timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"{command} did not become healthy")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's and its children's peak resident memory (VmHWM), in MB."""
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total = max(total, int(line.split()[1]))
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+# ---- the two APIs --------------------------------------------------------------------
+
+class MLflow:
+    def __init__(self, url: str):
+        self.http = httpx.Client(base_url=url + API, timeout=60)
+
+    def post(self, path: str, body: dict) -> dict:
+        response = self.http.post(path, json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def get(self, path: str, **params) -> dict:
+        response = self.http.get(path, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def load_model(self, i: int) -> None:
+        name = model_name(i)
+        self.post("/registered-models/create", {"name": name, "description": f"Model {i}",
+                                                "tags": [{"key": "team", "value": f"team-{i % 7}"}]})
+        for v in range(1, VERSIONS + 1):
+            self.post("/model-versions/create", {
+                "name": name, "source": f"s3://bench/{name}/{v}", "run_id": f"run{i:04d}{v:02d}",
+                "tags": [{"key": f"k{t}", "value": f"v{t}-{v}"} for t in range(TAGS)]})
+        self.post("/model-versions/transition-stage", {"name": name, "version": str(VERSIONS - 1),
+                                                       "stage": "Production", "archive_existing_versions": True})
+        for alias, v in (("champion", VERSIONS - 1), ("challenger", VERSIONS)):
+            self.post("/registered-models/alias", {"name": name, "alias": alias, "version": str(v)})
+
+    def models_page(self, i: int):
+        return self.get("/registered-models/search", max_results=100)
+
+    def model_versions(self, i: int):
+        return self.get("/model-versions/search", filter=f"name='{model_name(i % MODELS)}'", max_results=10)
+
+    def by_alias(self, i: int):
+        return self.get("/registered-models/alias", name=model_name(i % MODELS), alias="champion")
+
+    def register(self, i: int):
+        return self.post("/model-versions/create", {"name": model_name(i % MODELS), "source": f"s3://bench/new/{i}",
+                                                    "run_id": f"new{i}"})
+
+    def set_tag(self, i: int):
+        return self.post("/model-versions/set-tag", {"name": model_name(i % MODELS), "version": "1",
+                                                     "key": "bench", "value": str(i)})
+
+
+class Gateway:
+    def __init__(self, url: str):
+        self.http = httpx.Client(base_url=url, timeout=60)
+
+    def graphql(self, document: str, **variables) -> dict:
+        response = self.http.post("/graphql", json={"query": document, "variables": variables})
+        response.raise_for_status()
+        body = response.json()
+        if body.get("errors"):
+            raise RuntimeError(body["errors"])
+        return body["data"]
+
+    def load_model(self, i: int) -> None:
+        name = model_name(i)
+        self.graphql("""mutation($name: String!, $i: String!) { createRegisteredModel(input: {name: $name,
+            description: $i, tags: [{key: "team", value: $i}]}) { userErrors { message } } }""", name=name, i=str(i))
+        for v in range(1, VERSIONS + 1):
+            self.graphql("""mutation($name: String!, $source: String!, $run: String!, $tags: [TagInput!]) {
+                createModelVersion(input: {name: $name, source: $source, runId: $run, tags: $tags}) {
+                  userErrors { message } } }""", name=name, source=f"s3://bench/{name}/{v}", run=f"run{i:04d}{v:02d}",
+                         tags=[{"key": f"k{t}", "value": f"v{t}-{v}"} for t in range(TAGS)])
+        self.graphql("""mutation($name: String!, $v: Int!) { transitionModelVersionStage(input: {name: $name,
+            version: $v, stage: PRODUCTION, archiveExistingVersions: true}) { userErrors { message } } }""",
+                     name=name, v=VERSIONS - 1)
+        for alias, v in (("champion", VERSIONS - 1), ("challenger", VERSIONS)):
+            self.graphql("""mutation($name: String!, $alias: String!, $v: Int!) { setModelAlias(input: {name: $name,
+                alias: $alias, version: $v}) { userErrors { message } } }""", name=name, alias=alias, v=v)
+
+    def models_page(self, i: int):
+        return self.graphql(MODELS_PAGE)
+
+    def model_versions(self, i: int):
+        return self.graphql(MODEL_VERSIONS, name=model_name(i % MODELS))
+
+    def by_alias(self, i: int):
+        return self.graphql(BY_ALIAS, name=model_name(i % MODELS), alias="champion")
+
+    def register(self, i: int):
+        return self.graphql(REGISTER, name=model_name(i % MODELS), source=f"s3://bench/new/{i}", runId=f"new{i}")
+
+    def set_tag(self, i: int):
+        return self.graphql(SET_TAG, name=model_name(i % MODELS), version=1, key="bench", value=str(i))
+
+
+# ---- measuring -----------------------------------------------------------------------
+
+def load(make_client, label: str) -> float:
+    started = time.perf_counter()
+    clients = threading.local()
+
+    def one(i):
+        if not hasattr(clients, "c"):
+            clients.c = make_client()
+        clients.c.load_model(i)
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(one, range(MODELS)))
+    elapsed = time.perf_counter() - started
+    print(f"loaded {label}: {MODELS} models x {VERSIONS} versions in {elapsed:.1f} s", flush=True)
+    return elapsed
+
+
+def measure(make_client, operation: str, requests: int, clients: int) -> dict:
+    """Latencies (ms) of `requests` calls spread over `clients` threads, and throughput."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    per_client = requests // clients
+
+    def run(c: int):
+        client = make_client()
+        call = getattr(client, operation)
+        call(c)  # warm the connection
+        mine = []
+        for n in range(per_client):
+            started = time.perf_counter()
+            call(c * per_client + n)
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {"median": statistics.median(latencies), "p95": latencies[int(len(latencies) * 0.95) - 1],
+            "per_second": len(latencies) / wall}
+
+
+# ---- in-process: the gateway's executor against hand-written SQL ------------------------
+
+def floor_models_page(path: str) -> bytes:
+    """The models page's data by hand: three statements and one JSON encoding."""
+    db = sqlite3.connect(path)
+    models = db.execute("SELECT id, name, description, created_at, updated_at FROM registered_models "
+                        "ORDER BY name LIMIT 100").fetchall()
+    ids = [m[0] for m in models]
+    marks = ",".join("?" * len(ids))
+    tags: dict = {}
+    for model_id, key, value in db.execute(
+            f"SELECT model_id, key, value FROM registered_model_tags WHERE model_id IN ({marks})", ids):
+        tags.setdefault(model_id, []).append({"key": key, "value": value})
+    aliases: dict = {}
+    for model_id, alias, number in db.execute(
+            f"SELECT a.model_id, a.alias, v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id "
+            f"WHERE a.model_id IN ({marks})", ids):
+        aliases.setdefault(model_id, []).append({"alias": alias, "versionNumber": number})
+    latest: dict = {}
+    rows = db.execute(
+        f"SELECT v.id, v.model_id, v.version, v.stage, v.source, v.run_id, v.status, v.created_at, t.key, t.value "
+        f"FROM model_versions v JOIN (SELECT model_id, stage, MAX(version) AS top FROM model_versions "
+        f"WHERE model_id IN ({marks}) GROUP BY model_id, stage) m ON v.model_id = m.model_id AND v.version = m.top "
+        f"LEFT JOIN model_version_tags t ON t.version_id = v.id", ids)
+    versions: dict = {}
+    for vid, model_id, number, stage, source, run_id, status, created, key, value in rows:
+        version = versions.get(vid)
+        if version is None:
+            version = versions[vid] = {"version": number, "stage": stage, "source": source, "runId": run_id,
+                                       "status": status, "createdAt": created, "tags": [], "aliases": []}
+            latest.setdefault(model_id, []).append(version)
+        if key is not None:
+            version["tags"].append({"key": key, "value": value})
+    page = [{"name": name, "description": description, "createdAt": created, "updatedAt": updated,
+             "tags": tags.get(mid, []), "aliases": aliases.get(mid, []), "latestVersions": latest.get(mid, [])}
+            for mid, name, description, created, updated in models]
+    db.close()
+    return json.dumps({"data": {"registeredModels": {"nodes": page}}}).encode()
+
+
+def in_process(database_url: str, sqlite_path: str | None, repeats: int) -> dict:
+    from resolvers.access import Viewer
+    from resolvers.context import RequestContext
+    from schema.build import build_schema
+    from store.database import Store
+
+    store = Store(database_url)
+    schema = build_schema()
+    viewer = Viewer(name="bench", is_admin=True)
+
+    async def gateway_once():
+        result = await schema.execute(MODELS_PAGE, context_value=RequestContext(store, viewer, "bench"))
+        assert not result.errors, result.errors
+        return json.dumps({"data": result.data}).encode()
+
+    async def timed(n):
+        samples = []
+        for _ in range(n):
+            started = time.perf_counter()
+            await gateway_once()
+            samples.append((time.perf_counter() - started) * 1000)
+        return samples
+
+    asyncio.run(timed(5))
+    gateway = asyncio.run(timed(repeats))
+    store.close()
+    result = {"gateway": statistics.median(gateway)}
+    if sqlite_path:
+        floor = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            floor_models_page(sqlite_path)
+            floor.append((time.perf_counter() - started) * 1000)
+        result["floor"] = statistics.median(floor)
+    return result
+
+
+# ---- the run -------------------------------------------------------------------------
+
+OPERATIONS = [
+    ("models_page", "models page (100 models, latest versions, tags, aliases)"),
+    ("model_versions", "one model's 10 versions"),
+    ("by_alias", "a version by alias"),
+    ("register", "registering a version"),
+    ("set_tag", "setting a version tag"),
+]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", action="store_true", help="run the gateway on PostgreSQL")
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="registry-bench-"))
+    mlflow_port, gateway_port = free_port(), free_port()
+    mlflow = start([str(mlflow_executable()), "server", "--backend-store-uri", f"sqlite:///{work}/mlflow.db",
+                    "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1"],
+                   f"http://127.0.0.1:{mlflow_port}/health", log=work / "mlflow.log")
+    gateway_sqlite = work / "gateway.db"
+    database_url = (os.environ.get("REGISTRY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench")
+                    if args.postgres else f"sqlite:///{gateway_sqlite}")
+    gateway = start([sys.executable, "-m", "gateway.cli", "serve", "--port", str(gateway_port),
+                     "--database", database_url], f"http://127.0.0.1:{gateway_port}/healthz",
+                    log=work / "gateway.log")
+    try:
+        mlflow_client = lambda: MLflow(f"http://127.0.0.1:{mlflow_port}")  # noqa: E731
+        gateway_client = lambda: Gateway(f"http://127.0.0.1:{gateway_port}")  # noqa: E731
+        loading = {"mlflow": load(mlflow_client, "MLflow"), "gateway": load(gateway_client, "gateway")}
+        rows = []
+        for operation, label in OPERATIONS:
+            for clients in (1, CLIENTS):
+                m = measure(mlflow_client, operation, args.requests, clients)
+                g = measure(gateway_client, operation, args.requests, clients)
+                rows.append((label, clients, m, g))
+                print(f"{label:58} clients={clients}: MLflow {m['median']:7.2f} ms, gateway {g['median']:7.2f} ms "
+                      f"(x{g['median'] / m['median']:.2f})", flush=True)
+        memory = {"mlflow": peak_rss_mb(mlflow.pid), "gateway": peak_rss_mb(gateway.pid)}
+    finally:
+        for process in (mlflow, gateway):
+            process.terminate()
+            process.wait(timeout=30)
+    floor = in_process(database_url, None if args.postgres else str(gateway_sqlite), repeats=30)
+    write_results(Path(args.output), args, rows, loading, memory, floor)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def machine_facts() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    return f"{os.cpu_count()} cores ({cpu}), {memory} memory, Python {platform.python_version()}, {platform.platform()}"
+
+
+def write_results(path: Path, args, rows, loading, memory, floor) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python bench/run.py"
+        f"{' --postgres' if args.postgres else ''}` on {machine_facts()}.",
+        f"MLflow {MLFLOW_VERSION} (`mlflow server`, SQLite, 1 worker) and the gateway "
+        f"({'PostgreSQL' if args.postgres else 'SQLite'}, 1 worker), both loaded through their APIs with "
+        f"{MODELS} models × {VERSIONS} versions × {TAGS} tags, 2 aliases per model, one version per model in "
+        f"Production (archiving). {args.requests} requests per row, keep-alive connections.",
+        "",
+        "| operation | clients | MLflow median ms | MLflow p95 ms | gateway median ms | gateway p95 ms "
+        "| gateway/MLflow (median) | MLflow req/s | gateway req/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, clients, m, g in rows:
+        lines.append(f"| {label} | {clients} | {m['median']:.2f} | {m['p95']:.2f} | {g['median']:.2f} | "
+                     f"{g['p95']:.2f} | {g['median'] / m['median']:.2f} | {m['per_second']:.0f} | "
+                     f"{g['per_second']:.0f} |")
+    registration = [(m, g) for label, clients, m, g in rows if label.startswith("registering") and clients == CLIENTS]
+    if registration:
+        m, g = registration[0]
+        lines += ["", f"Registration throughput with {CLIENTS} clients: MLflow {m['per_second']:.0f} versions/s, "
+                      f"gateway {g['per_second']:.0f} versions/s (x{g['per_second'] / m['per_second']:.2f})."]
+    lines += ["", f"Loading through the APIs with {CLIENTS} clients: MLflow {loading['mlflow']:.1f} s, "
+                  f"gateway {loading['gateway']:.1f} s.",
+              "", f"Peak resident memory: MLflow {memory['mlflow']:.0f} MB, gateway {memory['gateway']:.0f} MB "
+                  "(one worker each).", ""]
+    lines.append(f"In-process models page (the same query, executed by the schema, encoded as JSON): "
+                 f"gateway {floor['gateway']:.2f} ms median")
+    if "floor" in floor:
+        lines[-1] += (f"; the raw-SQL floor (three hand-written statements plus JSON encoding) "
+                      f"{floor['floor']:.2f} ms; ratio gateway/floor x{floor['gateway'] / floor['floor']:.1f}.")
+    else:
+        lines[-1] += "."
+    path.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
