@@ -60,15 +60,20 @@ def level_on(viewer: Viewer, model_id: int) -> int:
     return levels_on(viewer, [model_id])[model_id]
 
 
-def readable_models(viewer: Viewer, model_id_column=RegisteredModel.id):
-    """A condition keeping only models the viewer may read (no condition when all are)."""
-    if viewer.reads_everything:
+def models_at(viewer: Viewer, level: int, model_id_column=RegisteredModel.id):
+    """A condition keeping only models on which the viewer holds `level` (no condition
+    when it holds it on all)."""
+    if not viewer.name:
+        return SQL("1 = 1") if viewer.is_admin else SQL("1 = 0")
+    if viewer.is_admin or viewer.default_level >= level:
         return SQL("1 = 1")
-    if not viewer.principals:
-        return SQL("1 = 0")
     granted = (ModelPermission.select(ModelPermission.model)
-               .where(ModelPermission.principal.in_(viewer.principals) & (ModelPermission.level >= CAN_READ)))
+               .where(ModelPermission.principal.in_(viewer.principals) & (ModelPermission.level >= level)))
     return model_id_column.in_(granted)
+
+
+def readable_models(viewer: Viewer, model_id_column=RegisteredModel.id):
+    return models_at(viewer, CAN_READ, model_id_column)
 
 
 def require(viewer: Viewer, model: RegisteredModel, level: int, action: str, field: tuple = ("input", "name")) -> None:

@@ -1,7 +1,7 @@
 """Reading the activity log: per model, per version and registry-wide, newest first."""
 from peewee import SQL, fn
 
-from resolvers.access import Viewer, readable_models
+from resolvers.access import CAN_MANAGE, Viewer, models_at, readable_models
 from resolvers.paging import (
     Page,
     SortKey,
@@ -39,46 +39,56 @@ def _condition(spec: dict):
 
 def visible_activities(viewer: Viewer):
     """Activities of models the viewer may read (a deleted model's, only where every model
-    is readable), and activities about accounts to their actor and admins."""
+    is readable) — but who was granted what only to those who manage the model, as
+    `permissions` itself — and activities about accounts to their actor and admins."""
     about_accounts = Activity.model_id.is_null()
     if not viewer.is_admin:
         about_accounts &= Activity.actor == viewer.name
-    return (Activity.model_id.is_null(False) & readable_models(viewer, Activity.model_id)) | about_accounts
+    about_models = Activity.model_id.is_null(False) & readable_models(viewer, Activity.model_id)
+    about_models &= (Activity.type != "PERMISSION_CHANGED") | models_at(viewer, CAN_MANAGE, Activity.model_id)
+    return about_models | about_accounts
+
+
+def is_visible(activity_id: int, viewer: Viewer) -> bool:
+    return Activity.select().where((Activity.id == activity_id) & visible_activities(viewer)).exists()
+
+
+def _visible(search: Search, viewer: Viewer):
+    return _condition(search.filter_spec) & visible_activities(viewer)
 
 
 def activities_page(search: Search, viewer: Viewer) -> Page:
     keys = scan_keys(search.keys, search.request)
     query = (Activity.select()
-             .where(_condition(search.filter_spec) & visible_activities(viewer)
-                    & cursor_condition(search.keys, search.request))
+             .where(_visible(search, viewer) & cursor_condition(search.keys, search.request))
              .order_by(*[k.ordering for k in keys]).limit(search.request.limit + 1))
     return cut_page(list(query), search.request)
 
 
 def count_activities(search: Search, viewer: Viewer) -> int:
-    return Activity.select().where(_condition(search.filter_spec) & visible_activities(viewer)).count()
+    return Activity.select().where(_visible(search, viewer)).count()
 
 
-def activities_pages_by_model(model_ids: list[int], search: Search) -> dict[int, Page]:
+def activities_pages_by_model(model_ids: list[int], search: Search, viewer: Viewer) -> dict[int, Page]:
     return pages_by_parent(Activity.select(), Activity.id, Activity.model_id, lambda a: a.model_id, model_ids,
-                           _condition(search.filter_spec), search)
+                           _visible(search, viewer), search)
 
 
-def activities_pages_by_version(version_ids: list[int], search: Search) -> dict[int, Page]:
+def activities_pages_by_version(version_ids: list[int], search: Search, viewer: Viewer) -> dict[int, Page]:
     return pages_by_parent(Activity.select(), Activity.id, Activity.version_id, lambda a: a.version_id,
-                           version_ids, _condition(search.filter_spec), search)
+                           version_ids, _visible(search, viewer), search)
 
 
-def _counts(parent_column, parent_ids: list[int], search: Search) -> dict[int, int]:
+def _counts(parent_column, parent_ids: list[int], search: Search, viewer: Viewer) -> dict[int, int]:
     query = (Activity.select(parent_column, fn.COUNT(Activity.id))
-             .where(parent_column.in_(parent_ids) & _condition(search.filter_spec))
+             .where(parent_column.in_(parent_ids) & _visible(search, viewer))
              .group_by(parent_column).tuples())
     return dict(query)
 
 
-def count_activities_by_model(model_ids: list[int], search: Search) -> dict[int, int]:
-    return _counts(Activity.model_id, model_ids, search)
+def count_activities_by_model(model_ids: list[int], search: Search, viewer: Viewer) -> dict[int, int]:
+    return _counts(Activity.model_id, model_ids, search, viewer)
 
 
-def count_activities_by_version(version_ids: list[int], search: Search) -> dict[int, int]:
-    return _counts(Activity.version_id, version_ids, search)
+def count_activities_by_version(version_ids: list[int], search: Search, viewer: Viewer) -> dict[int, int]:
+    return _counts(Activity.version_id, version_ids, search, viewer)

@@ -47,12 +47,14 @@ class Loaders:
         self.requests_by_version_id = self._grouped_by_argument(queries.requests_by_version, default=list)
         self.requests_by_model_id = self._grouped_by_argument(queries.requests_by_model, default=list)
         self.comments_by_version_id = self._listed(queries.comments_by_version)
-        self.activities_by_model_id = self._grouped_by_argument(history.activities_pages_by_model, default=None)
-        self.activities_by_version_id = self._grouped_by_argument(history.activities_pages_by_version,
-                                                                  default=None)
-        self.activity_count_by_model_id = self._grouped_by_argument(history.count_activities_by_model, default=int)
-        self.activity_count_by_version_id = self._grouped_by_argument(history.count_activities_by_version,
-                                                                      default=int)
+        self.activities_by_model_id = self._grouped_by_argument(
+            lambda ids, search: history.activities_pages_by_model(ids, search, viewer), default=None)
+        self.activities_by_version_id = self._grouped_by_argument(
+            lambda ids, search: history.activities_pages_by_version(ids, search, viewer), default=None)
+        self.activity_count_by_model_id = self._grouped_by_argument(
+            lambda ids, search: history.count_activities_by_model(ids, search, viewer), default=int)
+        self.activity_count_by_version_id = self._grouped_by_argument(
+            lambda ids, search: history.count_activities_by_version(ids, search, viewer), default=int)
 
     def _loader(self, batch: Callable[[list], list]) -> DataLoader:
         async def load(keys: list) -> list:

@@ -4,7 +4,7 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
-from resolvers import reviews
+from resolvers import history, reviews
 from resolvers.errors import invalid, not_found
 from resolvers.global_ids import from_global_id, pk_of
 from resolvers.history import activities_page, activity_search, count_activities
@@ -66,8 +66,8 @@ async def _visible(info: Info, type_name: str, row) -> bool:
     viewer = context.viewer
     if type_name in ("User", "AccessToken"):
         return viewer.is_admin or viewer.user_id == (row.id if type_name == "User" else row.user_id)
-    if type_name == "Activity" and row.model_id is None:
-        return viewer.is_admin or row.actor == viewer.name
+    if type_name == "Activity":
+        return await context.store.run(history.is_visible, row.id, viewer)
     if type_name == "Comment":
         version = await context.loaders.version_by_id.load(row.version_id)
         return version is not None and await context.can_read(version.model_id)
