@@ -6,10 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.access import LEVELS
-from resolvers.global_ids import to_global_id
 from schema.enums import PermissionLevel
-from schema.node import Node
-from schema.scalars import from_ms
+from schema.node import Node, RowNode, global_id, optional_timestamp, timestamp
 from store import tables
 
 
@@ -27,17 +25,12 @@ class ModelPermission:
 
 
 @strawberry.type
-class User(Node):
+class User(RowNode, Node):
     name: str
     is_admin: bool
 
-    @classmethod
-    def is_type_of(cls, obj, info) -> bool:
-        return isinstance(obj, tables.User)
-
-    @strawberry.field
-    def id(self: tables.User) -> strawberry.ID:
-        return to_global_id("User", self.id)
+    row = tables.User
+    id: strawberry.ID = global_id("User")
 
     @strawberry.field
     async def groups(self: tables.User, info: Info) -> list[str]:
@@ -45,32 +38,20 @@ class User(Node):
 
 
 @strawberry.type
-class AccessToken(Node):
+class AccessToken(RowNode, Node):
     description: Optional[str]
 
-    @classmethod
-    def is_type_of(cls, obj, info) -> bool:
-        return isinstance(obj, tables.AccessToken)
+    row = tables.AccessToken
+    id: strawberry.ID = global_id("AccessToken")
 
-    @strawberry.field
-    def id(self: tables.AccessToken) -> strawberry.ID:
-        return to_global_id("AccessToken", self.id)
+    created_at: datetime = timestamp("created_at")
 
-    @strawberry.field
-    def created_at(self: tables.AccessToken) -> datetime:
-        return from_ms(self.created_at)
+    expires_at: Optional[datetime] = optional_timestamp("expires_at")
 
-    @strawberry.field
-    def expires_at(self: tables.AccessToken) -> Optional[datetime]:
-        return from_ms(self.expires_at)
+    last_used_at: Optional[datetime] = optional_timestamp("last_used_at")
 
-    @strawberry.field
-    def last_used_at(self: tables.AccessToken) -> Optional[datetime]:
-        return from_ms(self.last_used_at)
-
-    @strawberry.field(description="When it was revoked; a revoked token no longer signs anyone in.")
-    def revoked_at(self: tables.AccessToken) -> Optional[datetime]:
-        return from_ms(self.revoked_at)
+    revoked_at: Optional[datetime] = optional_timestamp(
+        "revoked_at", "When it was revoked; a revoked token no longer signs anyone in.")
 
 
 @strawberry.type

@@ -7,32 +7,25 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from resolvers.global_ids import to_global_id
 from resolvers.history import activity_search
 from resolvers.search import Connection as PageOfRows
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
-from schema.node import Node
-from schema.scalars import from_ms
+from schema.node import Node, RowNode, global_id, optional_timestamp, timestamp
 from store import tables
 
 ModelVersion = Annotated["ModelVersion", strawberry.lazy("schema.types")]
 
 
 @strawberry.type
-class TransitionRequest(Node):
+class TransitionRequest(RowNode, Node):
     archive_existing_versions: bool
     comment: Optional[str]
     created_by: Optional[str]
     resolved_by: Optional[str]
     resolution_comment: Optional[str]
 
-    @classmethod
-    def is_type_of(cls, obj, info) -> bool:
-        return isinstance(obj, tables.TransitionRequest)
-
-    @strawberry.field
-    def id(self: tables.TransitionRequest) -> strawberry.ID:
-        return to_global_id("TransitionRequest", self.id)
+    row = tables.TransitionRequest
+    id: strawberry.ID = global_id("TransitionRequest")
 
     @strawberry.field
     async def model_version(self: tables.TransitionRequest, info: Info) -> ModelVersion:
@@ -50,39 +43,26 @@ class TransitionRequest(Node):
     def status(self: tables.TransitionRequest) -> TransitionRequestStatus:
         return TransitionRequestStatus(self.status)
 
-    @strawberry.field
-    def created_at(self: tables.TransitionRequest) -> datetime:
-        return from_ms(self.created_at)
+    created_at: datetime = timestamp("created_at")
 
-    @strawberry.field
-    def resolved_at(self: tables.TransitionRequest) -> Optional[datetime]:
-        return from_ms(self.resolved_at)
+    resolved_at: Optional[datetime] = optional_timestamp("resolved_at")
 
 
 @strawberry.type
-class Comment(Node):
+class Comment(RowNode, Node):
     body: str
     created_by: Optional[str]
 
-    @classmethod
-    def is_type_of(cls, obj, info) -> bool:
-        return isinstance(obj, tables.Comment)
-
-    @strawberry.field
-    def id(self: tables.Comment) -> strawberry.ID:
-        return to_global_id("Comment", self.id)
+    row = tables.Comment
+    id: strawberry.ID = global_id("Comment")
 
     @strawberry.field
     async def model_version(self: tables.Comment, info: Info) -> ModelVersion:
         return await info.context.loaders.version_by_id.load(self.version_id)
 
-    @strawberry.field
-    def created_at(self: tables.Comment) -> datetime:
-        return from_ms(self.created_at)
+    created_at: datetime = timestamp("created_at")
 
-    @strawberry.field
-    def updated_at(self: tables.Comment) -> datetime:
-        return from_ms(self.updated_at)
+    updated_at: datetime = timestamp("updated_at")
 
 
 def _stage(value: str | None) -> Optional[Stage]:
@@ -90,28 +70,21 @@ def _stage(value: str | None) -> Optional[Stage]:
 
 
 @strawberry.type(description="One immutable entry of the registry's history: who did what, and when.")
-class Activity(Node):
+class Activity(RowNode, Node):
     actor: Optional[str]
     model_name: str = strawberry.field(description="The model's name when it happened.")
     version: Optional[int]
     alias: Optional[str]
     comment: Optional[str]
 
-    @classmethod
-    def is_type_of(cls, obj, info) -> bool:
-        return isinstance(obj, tables.Activity)
-
-    @strawberry.field
-    def id(self: tables.Activity) -> strawberry.ID:
-        return to_global_id("Activity", self.id)
+    row = tables.Activity
+    id: strawberry.ID = global_id("Activity")
 
     @strawberry.field
     def type(self: tables.Activity) -> ActivityType:
         return ActivityType(self.type)
 
-    @strawberry.field
-    def occurred_at(self: tables.Activity) -> datetime:
-        return from_ms(self.occurred_at)
+    occurred_at: datetime = timestamp("occurred_at")
 
     @strawberry.field
     def from_stage(self: tables.Activity) -> Optional[Stage]:

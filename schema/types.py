@@ -8,7 +8,6 @@ from strawberry.types import Info
 
 from resolvers import access
 from resolvers.errors import RegistryError
-from resolvers.global_ids import to_global_id
 from resolvers.search import Connection as PageOfRows
 from resolvers.search import version_search
 from resolvers.validation import STAGES, alias_target, version_number
@@ -24,8 +23,7 @@ from schema.enums import (
 )
 from schema.history_types import Activity, Comment, TransitionRequest, activities_of
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, order_pairs, plain
-from schema.node import Node
-from schema.scalars import from_ms
+from schema.node import Node, RowNode, global_id, timestamp
 from store import tables
 
 
@@ -57,26 +55,17 @@ class ModelAlias:
 
 
 @strawberry.type
-class RegisteredModel(Node):
+class RegisteredModel(RowNode, Node):
     name: str
     description: Optional[str]
     created_by: Optional[str]
 
-    @classmethod
-    def is_type_of(cls, obj, info) -> bool:
-        return isinstance(obj, tables.RegisteredModel)
+    row = tables.RegisteredModel
+    id: strawberry.ID = global_id("RegisteredModel")
 
-    @strawberry.field
-    def id(self: tables.RegisteredModel) -> strawberry.ID:
-        return to_global_id("RegisteredModel", self.id)
+    created_at: datetime = timestamp("created_at")
 
-    @strawberry.field
-    def created_at(self: tables.RegisteredModel) -> datetime:
-        return from_ms(self.created_at)
-
-    @strawberry.field
-    def updated_at(self: tables.RegisteredModel) -> datetime:
-        return from_ms(self.updated_at)
+    updated_at: datetime = timestamp("updated_at")
 
     @strawberry.field
     async def tags(self: tables.RegisteredModel, info: Info) -> list[Tag]:
@@ -159,7 +148,7 @@ async def resolve_alias(info: Info, model_id: int, alias: str):
 
 
 @strawberry.type
-class ModelVersion(Node):
+class ModelVersion(RowNode, Node):
     version: int
     source: str
     download_uri: str = strawberry.field(
@@ -170,13 +159,8 @@ class ModelVersion(Node):
     status_message: Optional[str]
     created_by: Optional[str]
 
-    @classmethod
-    def is_type_of(cls, obj, info) -> bool:
-        return isinstance(obj, tables.ModelVersion)
-
-    @strawberry.field
-    def id(self: tables.ModelVersion) -> strawberry.ID:
-        return to_global_id("ModelVersion", self.id)
+    row = tables.ModelVersion
+    id: strawberry.ID = global_id("ModelVersion")
 
     @strawberry.field
     def registered_model(self: tables.ModelVersion) -> RegisteredModel:
@@ -194,13 +178,9 @@ class ModelVersion(Node):
     def stage(self: tables.ModelVersion) -> Stage:
         return Stage(self.stage)
 
-    @strawberry.field
-    def created_at(self: tables.ModelVersion) -> datetime:
-        return from_ms(self.created_at)
+    created_at: datetime = timestamp("created_at")
 
-    @strawberry.field
-    def updated_at(self: tables.ModelVersion) -> datetime:
-        return from_ms(self.updated_at)
+    updated_at: datetime = timestamp("updated_at")
 
     @strawberry.field
     async def tags(self: tables.ModelVersion, info: Info) -> list[Tag]:
