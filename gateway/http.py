@@ -6,18 +6,51 @@ only; a mutation over GET is 405 with `Allow: POST`. A client that accepts
 `application/graphql-response+json` gets 400 for a request that could not start (bad
 document, bad variables, a limit); everyone gets every error as JSON with a code.
 """
+import json
+
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# Variables nest as deep as filters do (and/or/not); far beyond that is an attack on the stack.
+MAX_JSON_DEPTH = 64
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status,
-                        headers=headers)
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    # ASCII-escaped JSON: a message may echo the client's text, lone surrogates included.
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def _unreadable(text: str | bytes | None) -> str | None:
+    """Why a JSON text the request carries cannot be a GraphQL request, or None."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        return "The JSON is nested too deeply."
+    except (ValueError, UnicodeDecodeError):
+        return "The body is not JSON (UTF-8)."
+    if not isinstance(value, (dict, list)) or (isinstance(value, list) and not all(isinstance(v, dict) for v in value)):
+        return "A GraphQL request is a JSON object with `query` (and `variables`, `operationName`)."
+    if _depth(value) > MAX_JSON_DEPTH:
+        return f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep."
+    return None
+
+
+def _depth(value) -> int:
+    """How deeply containers nest in `value`, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _is_mutation(query: str, operation_name: str | None) -> bool:
@@ -44,7 +77,7 @@ class RegistryGraphQL(GraphQL):
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         request = Request(scope, receive)
-        response = self.refusal(request)
+        response = await self.refusal(request)
         if response is None:
             try:
                 response = await self.run(request)
@@ -52,17 +85,32 @@ class RegistryGraphQL(GraphQL):
                 response = error_response(error.status_code, "BAD_REQUEST", error.reason)
         await response(scope, receive, send)
 
-    def refusal(self, request: Request) -> Response | None:
+    async def refusal(self, request: Request) -> Response | None:
+        """What the request is refused with before strawberry reads it, if anything."""
         if request.method == "POST":
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media_type != "application/json":
                 return error_response(415, "UNSUPPORTED_MEDIA_TYPE",
                                       "POST a JSON body (Content-Type: application/json).")
+            problem = _unreadable(await request.body())  # Starlette keeps the body for strawberry
+            if problem:
+                return error_response(400, "BAD_REQUEST", problem)
         elif request.method == "GET":
+            problem = _unreadable(request.query_params.get("variables"))
+            if problem:
+                return error_response(400, "BAD_REQUEST", problem)
             query = request.query_params.get("query")
             if query and _is_mutation(query, request.query_params.get("operationName")):
                 return error_response(405, "METHOD_NOT_ALLOWED", "Mutations go over POST.", {"allow": "POST"})
         return None
+
+    def decode_json(self, data):
+        # JSON nested deeper than the stack allows, or bytes that are not UTF-8, are bad
+        # JSON like any other (strawberry answers a JSONDecodeError with 400).
+        try:
+            return json.loads(data)
+        except (RecursionError, UnicodeDecodeError) as error:
+            raise json.JSONDecodeError(f"unreadable JSON: {type(error).__name__}", "", 0) from None
 
     async def get_sub_response(self, request):
         sub_response = await super().get_sub_response(request)

@@ -3,6 +3,7 @@
 Each loader is named for what it maps; its batch function runs one batched query of
 store/queries.py (or resolvers/search.py) through the database thread pool.
 """
+import asyncio
 from collections import defaultdict
 from typing import Any, Callable
 
@@ -59,7 +60,7 @@ class Loaders:
     def _loader(self, batch: Callable[[list], list]) -> DataLoader:
         async def load(keys: list) -> list:
             return await self.store.run(batch, keys)
-        return DataLoader(load_fn=load, max_batch_size=MAX_BATCH)
+        return SharedLoader(load_fn=load, max_batch_size=MAX_BATCH)
 
     def _keyed(self, query: Callable[[list], dict]) -> DataLoader:
         """key -> row or None."""
@@ -94,11 +95,20 @@ class Loaders:
             return [results[batch_key(argument)].get(parent_id, default() if default else None)
                     for parent_id, argument in keys]
 
-        return DataLoader(
+        return SharedLoader(
             load_fn=lambda keys: self.store.run(batch, keys),
             max_batch_size=MAX_BATCH,
             cache_key_fn=lambda key: (key[0], batch_key(key[1])),
         )
+
+
+class SharedLoader(DataLoader):
+    """A loader whose results survive one waiter's cancellation. Branches asking for the
+    same key share one future; when graphql-core cancels a failed field's siblings, it
+    must not cancel the future a sibling branch still waits on."""
+
+    def load(self, key):
+        return asyncio.shield(super().load(key))
 
 
 def batch_key(argument) -> Any:

@@ -139,15 +139,27 @@ def page_size(value: int | None, name: str) -> int | None:
     return value
 
 
-def refuse_nul(value, field: tuple) -> None:
-    """No text the registry stores or searches may hold a NUL character (PostgreSQL
-    cannot store one); find the first, wherever it is in the input."""
+def unstorable(text: str) -> str | None:
+    """Why `text` cannot be stored or searched, or None: a NUL (PostgreSQL refuses one) or
+    a lone surrogate (not Unicode; no driver can encode it)."""
+    if "\x00" in text:
+        return "Text may not contain a NUL (\\u0000) character."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text must be valid Unicode (no lone surrogates such as \\ud800)."
+    return None
+
+
+def refuse_unstorable(value, field: tuple) -> None:
+    """Find the first unstorable text, wherever it is in the input."""
     if isinstance(value, str):
-        if "\x00" in value:
-            raise invalid("Text may not contain a NUL (\\u0000) character.", *field)
+        problem = unstorable(value)
+        if problem:
+            raise invalid(problem, *field)
     elif isinstance(value, dict):
         for key, item in value.items():
-            refuse_nul(item, (*field, key))
+            refuse_unstorable(item, (*field, key))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            refuse_nul(item, (*field, str(index)))
+            refuse_unstorable(item, (*field, str(index)))

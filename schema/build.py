@@ -7,7 +7,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.access_types import AccessToken, User
 from schema.errors import ErrorReporting, label_document_error
-from schema.guards import RefuseNul
+from schema.guards import RefuseUnstorableText
 from schema.history_types import Activity, Comment, TransitionRequest
 from schema.limits import Limits, query_limits
 from schema.mutation import Mutation
@@ -35,7 +35,7 @@ def build_schema(limits: Limits | None = None, introspection: bool = True) -> st
         ParserCache,
         ValidationCache,
         query_limits(limits),
-        RefuseNul,
+        RefuseUnstorableText,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

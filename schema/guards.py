@@ -6,37 +6,37 @@ from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import RegistryError
-from resolvers.validation import refuse_nul
+from resolvers.validation import refuse_unstorable, unstorable
 
 
-class _NulLiterals(Visitor):
+class _UnstorableLiterals(Visitor):
     def __init__(self):
         super().__init__()
-        self.found = False
+        self.problem = None
 
     def enter_string_value(self, node: StringValueNode, *_):
-        self.found = self.found or "\x00" in node.value
+        self.problem = self.problem or unstorable(node.value)
 
 
-def _nul_error(message: str, field) -> ExecutionResult:
+def _refusal(message: str, field) -> ExecutionResult:
     extensions = {"code": "INVALID_ARGUMENT", **({"field": list(field)} if field else {})}
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
-class RefuseNul(SchemaExtension):
-    """No text the registry stores or searches may hold a NUL character (PostgreSQL cannot
-    store or compare one): refuse the operation, whichever argument carries it."""
+class RefuseUnstorableText(SchemaExtension):
+    """No text the registry stores or searches may hold a NUL or a lone surrogate: refuse
+    the operation, whichever argument or variable carries it, before anything runs."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         try:
-            refuse_nul(context.variables or {}, ())
+            refuse_unstorable(context.variables or {}, ())
         except RegistryError as error:
-            context.result = _nul_error(error.message, error.field)
+            context.result = _refusal(error.message, error.field)
         else:
-            literals = _NulLiterals()
+            literals = _UnstorableLiterals()
             if context.graphql_document is not None:
                 visit(context.graphql_document, literals)
-            if literals.found:
-                context.result = _nul_error("Text may not contain a NUL (\\u0000) character.", None)
+            if literals.problem:
+                context.result = _refusal(literals.problem, None)
         yield

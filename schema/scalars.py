@@ -3,6 +3,7 @@ with three decimals and the UTC offset, so clients can parse them with one forma
 from datetime import datetime, timezone
 
 import strawberry
+from graphql import GraphQLError
 
 
 def from_ms(ms: int | None) -> datetime | None:
@@ -16,9 +17,12 @@ def _serialize(value: datetime) -> str:
 
 
 def _parse(value: str) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("a DateTime is an ISO-8601 string, e.g. 2026-01-31T12:00:00.000Z")
-    parsed = datetime.fromisoformat(value)
+    # A GraphQLError (not a ValueError) so that graphql-core reports a bad literal as it
+    # reports a bad variable: a validation error, not an unexpected one.
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise GraphQLError(f"A DateTime is an ISO-8601 string such as 2026-01-31T12:00:00.000Z; got {value!r}.") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
