@@ -29,10 +29,11 @@ def version(name: str, number: int, name_field: tuple = NAME, version_field: tup
     found = (version_rows()
              .where((RegisteredModel.name == name) & (ModelVersion.version == number))
              .first())
-    if found is None or viewer is not None:
-        model(name, name_field, viewer=viewer)  # a missing or unreadable model says so first
     if found is None:
+        model(name, name_field, viewer=viewer)  # a missing or unreadable model says so first
         raise not_found(f"Version {number} of model {name!r} not found.", *version_field)
+    if viewer is not None and access.level_on(viewer, found.model_id) < access.CAN_READ:
+        raise not_found(f"Registered model {name!r} not found.", *name_field)
     return found
 
 
