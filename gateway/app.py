@@ -34,8 +34,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             response.headers["x-request-id"] = request_id
         return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id)
 
-    graphql = RegistryGraphQL(build_schema(settings.limits, introspection=settings.introspection), context,
-                              allowed_origins=settings.websocket_origins)
+    schema = build_schema(settings.limits, introspection=settings.introspection, query_plans=settings.query_plans)
+    graphql = RegistryGraphQL(schema, context, allowed_origins=settings.websocket_origins)
 
     async def healthz(request: Request) -> JSONResponse:
         await store.ping()
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_headers=["authorization", "content-type"]))
     middleware.append(Middleware(authenticated))
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
@@ -74,3 +74,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         middleware=middleware,
         lifespan=lifespan,
     )
+    app.state.schema = schema
+    return app

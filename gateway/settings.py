@@ -26,6 +26,11 @@ def _list(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
+def _switch(name: str) -> bool:
+    """On unless set to off, false or 0."""
+    return os.environ.get(name, "on").lower() not in ("off", "false", "0")
+
+
 def limits_from_env() -> Limits:
     return Limits(
         max_page_size=_int("REGISTRY_MAX_PAGE_SIZE", Limits.max_page_size),
@@ -53,6 +58,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     websocket_origins: tuple[str, ...] = ()
     introspection: bool = True
+    # Query plans (schema/plans.py): on unless REGISTRY_QUERY_PLANS=off, which leaves
+    # every operation to graphql-core's executor.
+    query_plans: bool = True
 
     @classmethod
     def from_env(cls, database_url: str | None = None, auth: str | None = None) -> "Settings":
@@ -65,7 +73,8 @@ class Settings:
             limits=limits_from_env(),
             cors_origins=_list("REGISTRY_CORS_ORIGINS"),
             websocket_origins=_list("REGISTRY_WEBSOCKET_ORIGINS"),
-            introspection=os.environ.get("REGISTRY_INTROSPECTION", "on").lower() not in ("off", "false", "0"),
+            introspection=_switch("REGISTRY_INTROSPECTION"),
+            query_plans=_switch("REGISTRY_QUERY_PLANS"),
         )
 
     def check(self) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from peewee import SQL, fn
 
 from resolvers.errors import RegistryError, not_found
+from store.queries import any_of
 from store.tables import ModelPermission, RegisteredModel
 
 LEVELS = ["NO_PERMISSIONS", "CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS",
@@ -49,7 +50,7 @@ def levels_on(viewer: Viewer, model_ids: list[int]) -> dict[int, int]:
     levels = dict.fromkeys(model_ids, viewer.default_level if viewer.name else NO_PERMISSIONS)
     if viewer.principals:
         granted = (ModelPermission.select(ModelPermission.model, fn.MAX(ModelPermission.level))
-                   .where(ModelPermission.model.in_(model_ids) & ModelPermission.principal.in_(viewer.principals))
+                   .where(any_of(ModelPermission.model, model_ids) & ModelPermission.principal.in_(viewer.principals))
                    .group_by(ModelPermission.model).tuples())
         for model_id, level in granted:
             levels[model_id] = max(levels[model_id], level)

@@ -11,6 +11,7 @@ from resolvers.paging import (
     scan_keys,
 )
 from resolvers.search import Search, pages_by_parent
+from store.queries import any_of
 from store.tables import Activity, RegisteredModel
 
 NEWEST_FIRST = (SortKey("ID", Activity.id, lambda a: a.id, int, descending=True),)
@@ -81,7 +82,7 @@ def activities_pages_by_version(version_ids: list[int], search: Search, viewer: 
 
 def _counts(parent_column, parent_ids: list[int], search: Search, viewer: Viewer) -> dict[int, int]:
     query = (Activity.select(parent_column, fn.COUNT(Activity.id))
-             .where(parent_column.in_(parent_ids) & _visible(search, viewer))
+             .where(any_of(parent_column, parent_ids) & _visible(search, viewer))
              .group_by(parent_column).tuples())
     return dict(query)
 

@@ -22,7 +22,7 @@ from resolvers.paging import (
     page_request,
     scan_keys,
 )
-from store.queries import version_rows
+from store.queries import any_of, read_models, read_versions, version_rows
 from store.tables import ModelVersion, RegisteredModel
 
 MODEL_KEYS = {
@@ -112,7 +112,7 @@ def models_page(search: Search, viewer: Viewer) -> Page:
     query = RegisteredModel.select().where(
         model_filter.compile(search.filter_spec) & readable_models(viewer)
         & cursor_condition(search.keys, search.request))
-    return cut_page(list(_ordered(query, search).limit(search.request.limit + 1)), search.request)
+    return cut_page(read_models(_ordered(query, search).limit(search.request.limit + 1)), search.request)
 
 
 def count_models(search: Search, viewer: Viewer) -> int:
@@ -123,7 +123,7 @@ def versions_page(search: Search, viewer: Viewer) -> Page:
     query = version_rows().where(
         version_filter.compile(search.filter_spec) & readable_models(viewer, ModelVersion.model)
         & cursor_condition(search.keys, search.request))
-    return cut_page(list(_ordered(query, search).limit(search.request.limit + 1)), search.request)
+    return cut_page(read_versions(_ordered(query, search).limit(search.request.limit + 1)), search.request)
 
 
 def count_versions(search: Search, viewer: Viewer) -> int:
@@ -132,30 +132,32 @@ def count_versions(search: Search, viewer: Viewer) -> int:
 
 
 def pages_by_parent(rows, row_id, parent_column, parent_of, parent_ids: list[int], condition,
-                    search: Search) -> dict[int, Page]:
+                    search: Search, read: Callable = list) -> dict[int, Page]:
     """One page of rows for each of many parents, in one statement: the rows are numbered
-    within each parent (a window) and the first `limit + 1` of each are kept."""
+    within each parent (a window) and the first `limit + 1` of each are kept. `read`
+    turns the query into rows."""
     keys = scan_keys(search.keys, search.request)
     position = fn.ROW_NUMBER().over(partition_by=[parent_column], order_by=[k.ordering for k in keys])
     ranked = (rows.select(row_id, position.alias("position"))
-              .where(parent_column.in_(parent_ids) & condition & cursor_condition(search.keys, search.request))
+              .where(any_of(parent_column, parent_ids) & condition & cursor_condition(search.keys, search.request))
               .alias("ranked"))
     query = (rows.join(ranked, on=(row_id == ranked.c.id))
              .where(ranked.c.position <= search.request.limit + 1)
              .order_by(parent_column, ranked.c.position))
     grouped: dict[int, list] = {parent_id: [] for parent_id in parent_ids}
-    for row in query:
+    for row in read(query):
         grouped[parent_of(row)].append(row)
     return {parent_id: cut_page(found, search.request) for parent_id, found in grouped.items()}
 
 
 def versions_pages(model_ids: list[int], search: Search) -> dict[int, Page]:
     return pages_by_parent(version_rows().switch(ModelVersion), ModelVersion.id, ModelVersion.model,
-                           lambda v: v.model_id, model_ids, version_filter.compile(search.filter_spec), search)
+                           lambda v: v.model_id, model_ids, version_filter.compile(search.filter_spec), search,
+                           read_versions)
 
 
 def count_versions_by_model(model_ids: list[int], search: Search) -> dict[int, int]:
     query = (version_rows().select(ModelVersion.model, fn.COUNT(ModelVersion.id))
-             .where(ModelVersion.model.in_(model_ids) & version_filter.compile(search.filter_spec))
+             .where(any_of(ModelVersion.model, model_ids) & version_filter.compile(search.filter_spec))
              .group_by(ModelVersion.model).tuples())
     return dict(query)

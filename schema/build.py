@@ -11,6 +11,7 @@ from schema.guards import RefuseUnstorableText
 from schema.history_types import Activity, Comment, TransitionRequest
 from schema.limits import Limits, query_limits
 from schema.mutation import Mutation
+from schema.plans import planned_executor
 from schema.query import Query
 from schema.scalars import DATETIME
 from schema.types import ModelVersion, RegisteredModel
@@ -27,7 +28,8 @@ class RegistrySchema(strawberry.Schema):
                 label_document_error(error)
 
 
-def build_schema(limits: Limits | None = None, introspection: bool = True) -> strawberry.Schema:
+def build_schema(limits: Limits | None = None, introspection: bool = True,
+                 query_plans: bool = True) -> strawberry.Schema:
     limits = limits or Limits()
     extensions = [
         ErrorReporting,
@@ -39,13 +41,16 @@ def build_schema(limits: Limits | None = None, introspection: bool = True) -> st
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return RegistrySchema(
+    schema = RegistrySchema(
         query=Query,
         mutation=Mutation,
         types=[RegisteredModel, ModelVersion, TransitionRequest, Comment, Activity, User, AccessToken],
         extensions=extensions,
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),
     )
+    if query_plans:
+        schema.execution_context_class = planned_executor(schema)
+    return schema
 
 
 def export_sdl() -> str:

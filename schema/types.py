@@ -12,6 +12,7 @@ from resolvers.search import Connection as PageOfRows
 from resolvers.search import version_search
 from resolvers.validation import STAGES, alias_target, version_number
 from schema.access_types import ModelPermission, permission_level
+from schema.batching import loaded
 from schema.connections import Connection
 from schema.enums import (
     ActivityType,
@@ -41,6 +42,12 @@ def _stages(stages: Optional[list[Stage]]) -> tuple[str, ...]:
     return tuple(sorted({s.value for s in stages})) if stages else STAGES
 
 
+def _page_of_versions(page, key, info: Info) -> PageOfRows:
+    """A model's page of versions, counting them all only if the client asks."""
+    _model_id, search = key
+    return PageOfRows(page, list(search.keys), lambda: info.context.loaders.version_count_by_model_id.load(key))
+
+
 @strawberry.type
 class ModelAlias:
     alias: str
@@ -68,26 +75,30 @@ class RegisteredModel(RowNode, Node):
     updated_at: datetime = timestamp("updated_at")
 
     @strawberry.field
-    async def tags(self: tables.RegisteredModel, info: Info) -> list[Tag]:
-        return await info.context.loaders.tags_by_model_id.load(self.id)
+    @loaded("tags_by_model_id")
+    def tags(self: tables.RegisteredModel, info: Info) -> list[Tag]:
+        return self.id
 
     @strawberry.field
     async def tag(self: tables.RegisteredModel, info: Info, key: str) -> Optional[str]:
         return _tag_value(await info.context.loaders.tags_by_model_id.load(self.id), key)
 
     @strawberry.field
-    async def aliases(self: tables.RegisteredModel, info: Info) -> list[ModelAlias]:
-        return await info.context.loaders.aliases_by_model_id.load(self.id)
+    @loaded("aliases_by_model_id")
+    def aliases(self: tables.RegisteredModel, info: Info) -> list[ModelAlias]:
+        return self.id
 
     @strawberry.field(description="Latest version in each of the given stages; all four stages when omitted.")
-    async def latest_versions(self: tables.RegisteredModel, info: Info,
-                              stages: Optional[list[Stage]] = None) -> list["ModelVersion"]:
-        return await info.context.loaders.latest_versions_by_model_id.load((self.id, _stages(stages)))
+    @loaded("latest_versions_by_model_id")
+    def latest_versions(self: tables.RegisteredModel, info: Info,
+                        stages: Optional[list[Stage]] = None) -> list["ModelVersion"]:
+        return self.id, _stages(stages)
 
     @strawberry.field
-    async def version(self: tables.RegisteredModel, info: Info, version: int) -> Optional["ModelVersion"]:
+    @loaded("version_by_number")
+    def version(self: tables.RegisteredModel, info: Info, version: int) -> Optional["ModelVersion"]:
         version_number(version, "version")
-        return await info.context.loaders.version_by_number.load((self.id, version))
+        return self.id, version
 
     @strawberry.field(description="Resolves an alias; the reserved alias `latest` is the highest live version, "
                                   "and `vN` is version N.")
@@ -95,7 +106,8 @@ class RegisteredModel(RowNode, Node):
         return await resolve_alias(info, self.id, alias)
 
     @strawberry.field
-    async def versions(
+    @loaded("versions_by_model_id", then=_page_of_versions)
+    def versions(
         self: tables.RegisteredModel,
         info: Info,
         first: Optional[int] = None,
@@ -105,20 +117,18 @@ class RegisteredModel(RowNode, Node):
         filter: Optional[ModelVersionFilter] = None,
         order_by: Optional[list[ModelVersionOrder]] = None,
     ) -> "Connection[ModelVersion]":
-        loaders = info.context.loaders
-        search = version_search(plain(filter), None, order_pairs(order_by), first, after, last, before)
-        page = await loaders.versions_by_model_id.load((self.id, search))
-        model_id = self.id
-        return PageOfRows(page, list(search.keys), lambda: loaders.version_count_by_model_id.load((model_id, search)))
+        return self.id, version_search(plain(filter), None, order_pairs(order_by), first, after, last, before)
 
     @strawberry.field
-    async def transition_requests(self: tables.RegisteredModel, info: Info,
-                                  status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
-        return await info.context.loaders.requests_by_model_id.load((self.id, status and status.value))
+    @loaded("requests_by_model_id")
+    def transition_requests(self: tables.RegisteredModel, info: Info,
+                            status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
+        return self.id, status and status.value
 
     @strawberry.field(description="The viewer's permission on this model.")
-    async def permission_level(self: tables.RegisteredModel, info: Info) -> PermissionLevel:
-        return permission_level(await info.context.loaders.level_by_model_id.load(self.id))
+    @loaded("level_by_model_id", then=lambda level, _key, _info: permission_level(level))
+    def permission_level(self: tables.RegisteredModel, info: Info) -> PermissionLevel:
+        return self.id
 
     @strawberry.field(description="Who holds which level; readable by CAN_MANAGE holders and admins.")
     async def permissions(self: tables.RegisteredModel, info: Info) -> list[ModelPermission]:
@@ -183,16 +193,18 @@ class ModelVersion(RowNode, Node):
     updated_at: datetime = timestamp("updated_at")
 
     @strawberry.field
-    async def tags(self: tables.ModelVersion, info: Info) -> list[Tag]:
-        return await info.context.loaders.tags_by_version_id.load(self.id)
+    @loaded("tags_by_version_id")
+    def tags(self: tables.ModelVersion, info: Info) -> list[Tag]:
+        return self.id
 
     @strawberry.field
     async def tag(self: tables.ModelVersion, info: Info, key: str) -> Optional[str]:
         return _tag_value(await info.context.loaders.tags_by_version_id.load(self.id), key)
 
     @strawberry.field
-    async def aliases(self: tables.ModelVersion, info: Info) -> list[str]:
-        return await info.context.loaders.aliases_by_version_id.load(self.id)
+    @loaded("aliases_by_version_id")
+    def aliases(self: tables.ModelVersion, info: Info) -> list[str]:
+        return self.id
 
     @strawberry.field(description="The version this one was copied from, when copyModelVersion made it.")
     async def copied_from(self: tables.ModelVersion, info: Info) -> Optional["ModelVersion"]:
@@ -210,13 +222,15 @@ class ModelVersion(RowNode, Node):
                                                                           pending)]
 
     @strawberry.field
-    async def transition_requests(self: tables.ModelVersion, info: Info,
-                                  status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
-        return await info.context.loaders.requests_by_version_id.load((self.id, status and status.value))
+    @loaded("requests_by_version_id")
+    def transition_requests(self: tables.ModelVersion, info: Info,
+                            status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
+        return self.id, status and status.value
 
     @strawberry.field
-    async def comments(self: tables.ModelVersion, info: Info) -> list[Comment]:
-        return await info.context.loaders.comments_by_version_id.load(self.id)
+    @loaded("comments_by_version_id")
+    def comments(self: tables.ModelVersion, info: Info) -> list[Comment]:
+        return self.id
 
     @strawberry.field
     async def activities(self: tables.ModelVersion, info: Info, first: Optional[int] = None,
