@@ -15,9 +15,7 @@ def _store(args):
 
 
 def serve(args) -> int:
-    import uvicorn
-
-    from gateway.app import create_app
+    from gateway import serving
     from gateway.settings import is_loopback
 
     settings = Settings.from_env(args.database, args.auth)
@@ -29,7 +27,16 @@ def serve(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"registry-gateway: database {settings.database_url}; GraphiQL at http://{args.host}:{args.port}/graphql",
           file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    if args.workers < 1:
+        print("registry-gateway: --workers is at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        store = _store(args)  # migrate once, before the workers start (each would wait its turn anyway)
+        try:
+            store.migrate()
+        finally:
+            store.close()
+    serving.run(settings, args.host, args.port, args.workers)
     return 0
 
 
@@ -105,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--database", help=database_help)
+    run.add_argument("--workers", type=int, default=1,
+                     help="processes serving the same port (default 1); each has its own connection pool")
     run.add_argument("--auth", choices=["local", "required"],
                      help="local (default; loopback only, token-less requests act as the local admin) or "
                           "required (every request needs a token); or $REGISTRY_AUTH")

@@ -8,6 +8,7 @@ document, bad variables, a limit); everyone gets every error as JSON with a code
 """
 import json
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
@@ -103,6 +104,14 @@ class RegistryGraphQL(GraphQL):
             if query and _is_mutation(query, request.query_params.get("operationName")):
                 return error_response(405, "METHOD_NOT_ALLOWED", "Mutations go over POST.", {"allow": "POST"})
         return None
+
+    def encode_json(self, data) -> bytes | str:
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            # UTF-8 cannot carry a lone surrogate echoed from the client's text; escaped
+            # JSON can.
+            return json.dumps(data, separators=(",", ":"))
 
     def decode_json(self, data):
         # JSON nested deeper than the stack allows, or bytes that are not UTF-8, are bad

@@ -5,6 +5,8 @@ a dedicated thread pool sized to the connection pool, inside `connection_context
 transaction never spans an `await`: a write is one function run in one thread call.
 """
 import asyncio
+import contextlib
+import fcntl
 import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, urlparse
 
-from peewee import Database
+from peewee import Database, SqliteDatabase
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -20,6 +22,8 @@ from store.tables import database as table_binding
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_URL = "sqlite:///registry.db"
+# The PostgreSQL advisory lock that migrating processes take turns on.
+MIGRATION_LOCK = 0x72656769
 
 T = TypeVar("T")
 
@@ -76,9 +80,27 @@ def open_database(url: str, pool_size: int) -> Database:
 
 
 def migrate(db: Database) -> list[str]:
-    """Apply pending migrations in order; returns the names applied."""
-    with db.connection_context():
+    """Apply pending migrations in order; returns the names applied. Processes that start
+    together (`serve --workers N`, replicas) take turns, and the later ones find nothing
+    left to do."""
+    with db.connection_context(), _migration_lock(db):
         return Runner(db, directory=str(MIGRATIONS)).up()
+
+
+@contextlib.contextmanager
+def _migration_lock(db: Database):
+    """A lock across processes that leaves each migration its own transaction (on SQLite
+    the migrator must switch foreign keys off outside one)."""
+    if isinstance(db, SqliteDatabase):
+        with open(f"{db.database}.migrate-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            yield
+        return
+    db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        yield
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
 
 class Store:

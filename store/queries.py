@@ -37,7 +37,12 @@ def any_of(column, values: Iterable) -> Expression:
     database = column.model._meta.database
     if isinstance(getattr(database, "obj", database), SqliteDatabase):
         return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(values)]))
-    return column == fn.ANY(Value(values, unpack=False))
+    # As is: the column's converter would turn the whole list into one string.
+    return column == fn.ANY(Value(values, converter=_as_is, unpack=False))
+
+
+def _as_is(value):
+    return value
 
 
 def version_rows():
