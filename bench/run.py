@@ -5,7 +5,7 @@ See bench/README.md.
 """
 import argparse
 import asyncio
-import json
+import http.client
 import os
 import platform
 import socket
@@ -19,8 +19,10 @@ import time
 import venv
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import httpx
+import orjson
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -108,16 +110,17 @@ def start(command: list, health_url: str, env: dict | None = None, log: Path | N
 
 
 def peak_rss_mb(pid: int) -> float:
-    """The process's and its children's peak resident memory (VmHWM), in MB."""
-    total = 0
+    """The largest peak resident memory (VmHWM) of the process and its children, in MB:
+    with several workers, that of the hungriest worker."""
+    peak = 0
     for candidate in [pid, *_children(pid)]:
         try:
             for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
-                    total = max(total, int(line.split()[1]))
+                    peak = max(peak, int(line.split()[1]))
         except FileNotFoundError:
             pass
-    return total / 1024
+    return peak / 1024
 
 
 def _children(pid: int) -> list[int]:
@@ -129,19 +132,36 @@ def _children(pid: int) -> list[int]:
 
 # ---- the two APIs --------------------------------------------------------------------
 
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection (the standard library's: a client that costs
+    little next to the servers it measures, the same for both)."""
+
+    def __init__(self, url: str):
+        parsed = urlsplit(url)
+        self.prefix = parsed.path
+        self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+
+    def request(self, method: str, path: str, body: dict | None = None, params: dict | None = None):
+        target = self.prefix + path + (f"?{urlencode(params)}" if params else "")
+        payload = orjson.dumps(body) if body is not None else None
+        self.connection.request(method, target, body=payload,
+                                headers={"content-type": "application/json"} if payload else {})
+        response = self.connection.getresponse()
+        content = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{method} {target}: {response.status} {content[:300]!r}")
+        return orjson.loads(content)
+
+
 class MLflow:
     def __init__(self, url: str):
-        self.http = httpx.Client(base_url=url + API, timeout=60)
+        self.http = KeepAlive(url + API)
 
     def post(self, path: str, body: dict) -> dict:
-        response = self.http.post(path, json=body)
-        response.raise_for_status()
-        return response.json()
+        return self.http.request("POST", path, body)
 
     def get(self, path: str, **params) -> dict:
-        response = self.http.get(path, params=params)
-        response.raise_for_status()
-        return response.json()
+        return self.http.request("GET", path, params=params)
 
     def load_model(self, i: int) -> None:
         name = model_name(i)
@@ -176,12 +196,10 @@ class MLflow:
 
 class Gateway:
     def __init__(self, url: str):
-        self.http = httpx.Client(base_url=url, timeout=60)
+        self.http = KeepAlive(url)
 
     def graphql(self, document: str, **variables) -> dict:
-        response = self.http.post("/graphql", json={"query": document, "variables": variables})
-        response.raise_for_status()
-        body = response.json()
+        body = self.http.request("POST", "/graphql", {"query": document, "variables": variables})
         if body.get("errors"):
             raise RuntimeError(body["errors"])
         return body["data"]
@@ -269,7 +287,8 @@ def measure(make_client, operation: str, requests: int, clients: int) -> dict:
 # ---- in-process: the gateway's executor against hand-written SQL ------------------------
 
 def floor_models_page(path: str) -> bytes:
-    """The models page's data by hand: three statements and one JSON encoding."""
+    """The models page's data by hand: four statements and one JSON encoding, with the
+    encoder the gateway's responses use (orjson)."""
     db = sqlite3.connect(path)
     models = db.execute("SELECT id, name, description, created_at, updated_at FROM registered_models "
                         "ORDER BY name LIMIT 100").fetchall()
@@ -303,7 +322,7 @@ def floor_models_page(path: str) -> bytes:
              "tags": tags.get(mid, []), "aliases": aliases.get(mid, []), "latestVersions": latest.get(mid, [])}
             for mid, name, description, created, updated in models]
     db.close()
-    return json.dumps({"data": {"registeredModels": {"nodes": page}}}).encode()
+    return orjson.dumps({"data": {"registeredModels": {"nodes": page}}})
 
 
 def in_process(database_url: str, sqlite_path: str | None, repeats: int) -> dict:
@@ -319,7 +338,7 @@ def in_process(database_url: str, sqlite_path: str | None, repeats: int) -> dict
     async def gateway_once():
         result = await schema.execute(MODELS_PAGE, context_value=RequestContext(store, viewer, "bench"))
         assert not result.errors, result.errors
-        return json.dumps({"data": result.data}).encode()
+        return orjson.dumps({"data": result.data})
 
     async def timed(n):
         samples = []
@@ -343,6 +362,108 @@ def in_process(database_url: str, sqlite_path: str | None, repeats: int) -> dict
     return result
 
 
+# ---- scale on PostgreSQL -----------------------------------------------------------------
+
+SCALE_MODELS, SCALE_VERSIONS = 100_000, 10
+PAGE_AFTER = """
+query ModelsPageAfter($after: String) {
+  registeredModels(first: 100, after: $after) {
+    nodes {
+      name description createdAt updatedAt
+      tags { key value }
+      aliases { alias versionNumber }
+      latestVersions { version stage source runId status createdAt tags { key value } aliases }
+    }
+  }
+}"""
+VERSIONS_AFTER = """
+query VersionsAfter($after: String) {
+  modelVersions(first: 100, after: $after) {
+    nodes { name version stage source runId tags { key value } aliases }
+    pageInfo { endCursor }
+  }
+}"""
+TAG_SEARCH = """
+query TagSearch($value: String!) {
+  modelVersions(first: 10, filter: {tags: [{key: "k2", value: {eq: $value}}]}) { nodes { name version } }
+}"""
+MODEL_COUNT = "{ registeredModels(first: 1) { totalCount } }"
+VERSION_COUNT = "{ modelVersions(first: 1) { totalCount } }"
+
+
+def timed_calls(call, requests: int) -> dict:
+    call()  # warm
+    latencies = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        call()
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {"median": statistics.median(latencies), "p95": latencies[int(len(latencies) * 0.95) - 1]}
+
+
+def scale(database_url: str, work: Path, requests: int) -> dict:
+    """Bulk-loads 100,000 models x 10 versions into an emptied PostgreSQL database and
+    measures first and deep pages, a tag-equality search (with its plan) and the totals."""
+    from gateway.seed import bulk_seed
+    from resolvers.access import Viewer
+    from resolvers.paging import encode_cursor
+    from resolvers.search import model_keys, version_keys, version_search, versions_page
+    from store.database import Store
+    from store.queries import version_rows
+    from store.tables import ModelVersion, RegisteredModel
+
+    store = Store(database_url)
+    with store.db.connection_context():
+        store.db.execute_sql("DROP SCHEMA public CASCADE")
+        store.db.execute_sql("CREATE SCHEMA public")
+    store.migrate()
+    started = time.perf_counter()
+    bulk_seed(store, SCALE_MODELS, SCALE_VERSIONS)
+    seeding = time.perf_counter() - started
+    print(f"bulk-seeded {SCALE_MODELS} models x {SCALE_VERSIONS} versions in {seeding:.0f} s", flush=True)
+    deep_model, deep_version = SCALE_MODELS * 9 // 10, SCALE_MODELS * SCALE_VERSIONS * 9 // 10
+    with store.db.connection_context():
+        model = RegisteredModel.select().order_by(RegisteredModel.name).offset(deep_model - 1).first()
+        model_cursor = encode_cursor(model, model_keys(None))
+        version = (version_rows().order_by(RegisteredModel.name, ModelVersion.version.desc())
+                   .offset(deep_version - 1).first())
+        version_cursor = encode_cursor(version, version_keys(None))
+        tag_value = f"run-{version.id}"
+        statements: list = []
+        store.db.query_hooks.append(lambda event: statements.append((event.sql, event.params)))
+        versions_page(version_search({"tags": [{"key": "k2", "value": {"eq": tag_value}}]}, None, None, 10,
+                                     None, None, None), Viewer(name="bench", is_admin=True))
+        sql, params = statements[-1]
+        plan = [row[0] for row in store.db.execute_sql(f"EXPLAIN ANALYZE {sql}", params).fetchall()]
+    store.close()
+
+    port = free_port()
+    gateway = start([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--database", database_url],
+                    f"http://127.0.0.1:{port}/healthz", log=work / "gateway-scale.log")
+    try:
+        client = Gateway(f"http://127.0.0.1:{port}")
+        runs = {
+            "models page, first 100 of 100,000": lambda: client.graphql(PAGE_AFTER),
+            f"models page after model {deep_model:,}": lambda: client.graphql(PAGE_AFTER, after=model_cursor),
+            "versions page, first 100 of 1,000,000": lambda: client.graphql(VERSIONS_AFTER),
+            f"versions page after version {deep_version:,}": lambda: client.graphql(VERSIONS_AFTER,
+                                                                                     after=version_cursor),
+            "tag-equality search (1 match in 3,000,000 tags)": lambda: client.graphql(TAG_SEARCH, value=tag_value),
+            "totalCount of 100,000 models": lambda: client.graphql(MODEL_COUNT),
+            "totalCount of 1,000,000 versions": lambda: client.graphql(VERSION_COUNT),
+        }
+        measured = {}
+        for label, call in runs.items():
+            measured[label] = timed_calls(call, requests)
+            print(f"{label:52} {measured[label]['median']:8.2f} ms", flush=True)
+        memory = peak_rss_mb(gateway.pid)
+    finally:
+        gateway.terminate()
+        gateway.wait(timeout=30)
+    return {"seeding": seeding, "measured": measured, "plan": plan, "memory": memory}
+
+
 # ---- the run -------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -359,7 +480,10 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", action="store_true", help="run the gateway on PostgreSQL")
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--no-scale", action="store_true",
+                        help="skip the PostgreSQL scale run (100,000 models, 1,000,000 versions)")
     args = parser.parse_args(argv)
+    scale_url = os.environ.get("REGISTRY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 
     work = Path(tempfile.mkdtemp(prefix="registry-bench-"))
     mlflow_port, gateway_port = free_port(), free_port()
@@ -367,8 +491,7 @@ def main(argv=None) -> int:
                     "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1"],
                    f"http://127.0.0.1:{mlflow_port}/health", log=work / "mlflow.log")
     gateway_sqlite = work / "gateway.db"
-    database_url = (os.environ.get("REGISTRY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench")
-                    if args.postgres else f"sqlite:///{gateway_sqlite}")
+    database_url = scale_url if args.postgres else f"sqlite:///{gateway_sqlite}"
     gateway = start([sys.executable, "-m", "gateway.cli", "serve", "--port", str(gateway_port),
                      "--database", database_url], f"http://127.0.0.1:{gateway_port}/healthz",
                     log=work / "gateway.log")
@@ -385,14 +508,58 @@ def main(argv=None) -> int:
                 print(f"{label:58} clients={clients}: MLflow {m['median']:7.2f} ms, gateway {g['median']:7.2f} ms "
                       f"(x{g['median'] / m['median']:.2f})", flush=True)
         memory = {"mlflow": peak_rss_mb(mlflow.pid), "gateway": peak_rss_mb(gateway.pid)}
+        mlflow.terminate()
+        mlflow.wait(timeout=30)
+        workers = compare_workers(work, database_url, gateway_client, args.requests)
+        memory["gateway, 2 workers (each)"] = workers.pop("memory")
     finally:
         for process in (mlflow, gateway):
-            process.terminate()
-            process.wait(timeout=30)
-    floor = in_process(database_url, None if args.postgres else str(gateway_sqlite), repeats=30)
-    write_results(Path(args.output), args, rows, loading, memory, floor)
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+    floor = in_process(database_url, None if args.postgres else str(gateway_sqlite), repeats=100)
+    at_scale = None if args.no_scale else scale(scale_url, work, requests=max(20, args.requests // 5))
+    if at_scale:
+        memory["gateway at scale"] = at_scale["memory"]
+    write_results(Path(args.output), args, rows, loading, memory, floor, workers, at_scale)
     print(f"wrote {args.output}")
     return 0
+
+
+def compare_workers(work: Path, database_url: str, one_worker_client, requests: int) -> dict:
+    """The models page on 1 and 2 gateway workers, then on MLflow with 2 workers, whose
+    keep-alive connections stall on Nagle's algorithm (Kludex/uvicorn#3149). One server
+    runs at a time, so the workers have the machine's cores to themselves."""
+    result = {}
+
+    def models_page_on(label: str, make_client) -> None:
+        result[label] = {clients: measure(make_client, "models_page", requests, clients) for clients in (1, CLIENTS)}
+        print(f"models page, {label}: " + ", ".join(
+            f"{clients} clients {m['median']:.2f} ms ({m['per_second']:.0f}/s)"
+            for clients, m in result[label].items()), flush=True)
+
+    models_page_on("gateway, 1 worker", one_worker_client)
+    port = free_port()
+    gateway = start([sys.executable, "-m", "gateway.cli", "serve", "--workers", "2", "--port", str(port),
+                     "--database", database_url], f"http://127.0.0.1:{port}/healthz",
+                    log=work / "gateway-2-workers.log")
+    try:
+        models_page_on("gateway, 2 workers", lambda: Gateway(f"http://127.0.0.1:{port}"))
+        result["memory"] = peak_rss_mb(gateway.pid)
+    finally:
+        gateway.terminate()
+        gateway.wait(timeout=30)
+    port = free_port()
+    mlflow = start([str(mlflow_executable()), "server", "--backend-store-uri", f"sqlite:///{work}/mlflow.db",
+                    "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                   f"http://127.0.0.1:{port}/health", log=work / "mlflow-2-workers.log")
+    try:
+        time.sleep(5)  # its job consumers start after /health answers
+        models_page_on("MLflow, 2 workers", lambda: MLflow(f"http://127.0.0.1:{port}"))
+    finally:
+        mlflow.terminate()
+        mlflow.wait(timeout=30)
+    return result
 
 
 def machine_facts() -> str:
@@ -403,7 +570,7 @@ def machine_facts() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory} memory, Python {platform.python_version()}, {platform.platform()}"
 
 
-def write_results(path: Path, args, rows, loading, memory, floor) -> None:
+def write_results(path: Path, args, rows, loading, memory, floor, workers, at_scale) -> None:
     lines = [
         "# Benchmark results",
         "",
@@ -429,16 +596,51 @@ def write_results(path: Path, args, rows, loading, memory, floor) -> None:
                       f"gateway {g['per_second']:.0f} versions/s (x{g['per_second'] / m['per_second']:.2f})."]
     lines += ["", f"Loading through the APIs with {CLIENTS} clients: MLflow {loading['mlflow']:.1f} s, "
                   f"gateway {loading['gateway']:.1f} s.",
-              "", f"Peak resident memory: MLflow {memory['mlflow']:.0f} MB, gateway {memory['gateway']:.0f} MB "
-                  "(one worker each).", ""]
+              "", "Peak resident memory per process (VmHWM, the largest of a server's processes): "
+                  + ", ".join(f"{label} {mb:.0f} MB" for label, mb in memory.items()) + ".", ""]
+    one, two = workers["gateway, 1 worker"], workers["gateway, 2 workers"]
+    lines += [
+        f"Several processes, the models page (`serve --workers N`; {CLIENTS} clients for throughput, 1 for latency):",
+        "",
+        "| server | 1 client median ms | 1 client p95 ms | 4 clients median ms | 4 clients req/s |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for label, measured in workers.items():
+        lines.append(f"| {label} | {measured[1]['median']:.2f} | {measured[1]['p95']:.2f} | "
+                     f"{measured[CLIENTS]['median']:.2f} | {measured[CLIENTS]['per_second']:.0f} |")
+    lines += ["", f"Throughput with 2 workers / 1 worker: x{two[CLIENTS]['per_second'] / one[CLIENTS]['per_second']:.2f}; "
+                  f"keep-alive latency with 2 workers / 1 worker: x{two[1]['median'] / one[1]['median']:.2f} "
+                  "(no Nagle stall: the gateway sets TCP_NODELAY on each connection).", ""]
     lines.append(f"In-process models page (the same query, executed by the schema, encoded as JSON): "
                  f"gateway {floor['gateway']:.2f} ms median")
     if "floor" in floor:
-        lines[-1] += (f"; the raw-SQL floor (three hand-written statements plus JSON encoding) "
+        lines[-1] += (f"; the raw-SQL floor (four hand-written statements plus the same JSON encoder) "
                       f"{floor['floor']:.2f} ms; ratio gateway/floor x{floor['gateway'] / floor['floor']:.1f}.")
     else:
         lines[-1] += "."
+    if at_scale:
+        lines += scale_lines(at_scale)
     path.write_text("\n".join(lines) + "\n")
+
+
+def scale_lines(at_scale: dict) -> list[str]:
+    measured = at_scale["measured"]
+    labels = list(measured)
+    lines = [
+        "", "## Scale on PostgreSQL", "",
+        f"`registry-gateway seed --bulk` loaded {SCALE_MODELS:,} models × {SCALE_VERSIONS} versions × 3 tags "
+        f"(and a tag and an alias per model) in {at_scale['seeding']:.0f} s. Then, sequentially over HTTP "
+        "(1 worker):", "",
+        "| request | median ms | p95 ms |", "| --- | --- | --- |",
+    ]
+    lines += [f"| {label} | {m['median']:.2f} | {m['p95']:.2f} |" for label, m in measured.items()]
+    ratio = lambda deep, first: measured[labels[deep]]["median"] / measured[labels[first]]["median"]  # noqa: E731
+    lines += ["", f"Deep page / first page: models x{ratio(1, 0):.2f}, versions x{ratio(3, 2):.2f} (keyset "
+                  "cursors; the condition leads with a bound on the first sort key, so an index range scan "
+                  "starts at the cursor).", "",
+              "The tag-equality search's plan (`EXPLAIN ANALYZE`; the (key, md5(value)) index of migration 0004):",
+              "", "```", *at_scale["plan"], "```"]
+    return lines
 
 
 if __name__ == "__main__":

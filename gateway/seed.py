@@ -7,7 +7,7 @@ from resolvers import aliases, models, versions
 from resolvers.access import Viewer
 from resolvers.changes import apply
 from resolvers.errors import RegistryError
-from store.database import Store
+from store.database import Store, now_ms
 
 TEAMS = ["risk", "growth", "search", "vision", "forecasting", "ads"]
 TASKS = ["fraud-detector", "churn", "ranker", "embedder", "demand", "ctr", "classifier", "anomaly"]
@@ -46,3 +46,51 @@ def seed(store: Store, models_count: int, versions_per_model: int, user: str = "
                 store.write(apply, aliases.set_alias, viewer, name, "challenger", newest - 1)
         created += 1
     return created
+
+
+def bulk_seed(store: Store, models_count: int, versions_per_model: int, prefix: str = "bulk-model-") -> None:
+    """Loads a large registry in a few set-based statements, for benchmarks at scale:
+    `models_count` models, each with `versions_per_model` versions (the newest in
+    Production, the one before in Staging), a `team` tag per model, three tags per version
+    (k0 shared by 1 in 10 versions, k1 by the models of one team, k2 unique) and a
+    `champion` alias. It bypasses the mutations, so these rows have no history and no
+    creator grants; run it on an empty database."""
+    numbers = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) ")
+    name = f"'{prefix}' || substr('000000' || i, -6, 6)" if store.is_sqlite else f"'{prefix}' || lpad(i::text, 6, '0')"
+    at = now_ms()
+    top = versions_per_model
+    statements = [
+        numbers.format(count=models_count)
+        + "INSERT INTO registered_models (name, description, created_at, updated_at, created_by, last_version) "
+        f"SELECT {name}, 'Bulk model ' || i, {at} + i, {at} + i, 'seed', {top} FROM n",
+        numbers.format(count=versions_per_model)
+        + "INSERT INTO model_versions (model_id, version, source, download_uri, run_id, status, stage, created_at, "
+        "updated_at, created_by) "
+        "SELECT m.id, n.i, 's3://bulk/' || m.id || '/' || n.i, 's3://bulk/' || m.id || '/' || n.i, "
+        "'run-' || m.id || '-' || n.i, 'READY', "
+        f"CASE n.i WHEN {top} THEN 'PRODUCTION' WHEN {top - 1} THEN 'STAGING' ELSE 'NONE' END, "
+        f"m.created_at + n.i, m.created_at + n.i, 'seed' FROM registered_models m CROSS JOIN n "
+        f"WHERE m.name LIKE '{prefix}%' ORDER BY m.id, n.i",
+        "INSERT INTO registered_model_tags (model_id, key, value) "
+        f"SELECT id, 'team', 'team-' || (id % 50) FROM registered_models WHERE name LIKE '{prefix}%'",
+        "INSERT INTO model_version_tags (version_id, key, value) "
+        "SELECT v.id, 'k0', 'v0-' || v.version FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
+        f"WHERE m.name LIKE '{prefix}%'",
+        "INSERT INTO model_version_tags (version_id, key, value) "
+        "SELECT v.id, 'k1', 'team-' || (v.model_id % 50) FROM model_versions v "
+        f"JOIN registered_models m ON m.id = v.model_id WHERE m.name LIKE '{prefix}%'",
+        "INSERT INTO model_version_tags (version_id, key, value) "
+        "SELECT v.id, 'k2', 'run-' || v.id FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
+        f"WHERE m.name LIKE '{prefix}%'",
+        "INSERT INTO model_aliases (model_id, alias, version_id) "
+        "SELECT v.model_id, 'champion', v.id FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
+        f"WHERE m.name LIKE '{prefix}%' AND v.version = {top}",
+    ]
+
+    def load() -> None:
+        for statement in statements:
+            store.db.execute_sql(statement)
+
+    store.write(load)
+    with store.db.connection_context():
+        store.db.execute_sql("ANALYZE")

@@ -23,15 +23,15 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
         super().connection_made(transport)
 
 
-def run(settings: Settings, host: str, port: int, workers: int) -> None:
+def run(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
+    options = {"host": host, "port": port, "http": NoDelayHttpProtocol, "log_level": "info", "access_log": access_log}
     if workers == 1:
         from gateway.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, http=NoDelayHttpProtocol, log_level="info")
+        uvicorn.run(create_app(settings), **options)
         return
     # Workers are fresh processes that build the app from the environment: hand them the
     # settings given on the command line that way.
     os.environ["REGISTRY_DATABASE_URL"] = settings.database_url
     os.environ["REGISTRY_AUTH"] = settings.auth
-    uvicorn.run("gateway.app:create_app", factory=True, host=host, port=port, workers=workers,
-                http=NoDelayHttpProtocol, log_level="info")
+    uvicorn.run("gateway.app:create_app", factory=True, workers=workers, **options)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from peewee import SQL, fn
 
 from resolvers.errors import RegistryError, not_found
-from store.queries import any_of
+from store.statements import any_of
 from store.tables import ModelPermission, RegisteredModel
 
 LEVELS = ["NO_PERMISSIONS", "CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS",

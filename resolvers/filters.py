@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from peewee import SQL, ColumnBase, Expression, NodeList, fn
 
 from resolvers.errors import invalid
+from store.queries import tag_value_is
 from store.tables import (
     ModelAlias,
     ModelVersion,
@@ -110,8 +111,13 @@ class _Entity:
     def tag_exists(self, tag: dict, field: tuple):
         table = self.tag_table
         conditions = [getattr(table, self.tag_owner) == self.owner_id, table.key == tag["key"]]
-        if tag.get("value"):
-            conditions += string_condition(table.value, tag["value"], (*field, "value"))
+        value = dict(tag.get("value") or {})
+        # Equality goes through the tag table's (key, value) index.
+        if value.get("eq") is not None:
+            conditions.append(tag_value_is(table, [value.pop("eq")]))
+        if value.get("in"):
+            conditions.append(tag_value_is(table, list(value.pop("in"))))
+        conditions += string_condition(table.value, value, (*field, "value"))
         return fn.EXISTS(table.select(SQL("1")).where(_all(conditions)))
 
     def compile(self, spec: dict | None, field: tuple = ("filter",)):

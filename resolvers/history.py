@@ -11,7 +11,7 @@ from resolvers.paging import (
     scan_keys,
 )
 from resolvers.search import Search, pages_by_parent
-from store.queries import any_of
+from store.statements import any_of
 from store.tables import Activity, RegisteredModel
 
 NEWEST_FIRST = (SortKey("ID", Activity.id, lambda a: a.id, int, descending=True),)

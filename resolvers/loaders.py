@@ -5,6 +5,7 @@ store/queries.py (or resolvers/search.py) through the database thread pool.
 """
 import asyncio
 from collections import defaultdict
+from functools import cached_property
 from typing import Any, Callable
 
 from strawberry.dataloader import DataLoader
@@ -21,41 +22,127 @@ STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 
 
 class Loaders:
+    """The request's loaders, each made on first use: a request needs a few of them."""
+
     def __init__(self, store: Store, viewer: Viewer):
         self.store = store
-        self.level_by_model_id = self._keyed(lambda ids: access.levels_on(viewer, ids))
-        self.permissions_by_model_id = self._listed(queries.permissions_by_model)
-        self.model_by_id = self._keyed(queries.models_by_ids)
-        self.model_by_name = self._keyed(queries.models_by_names)
-        self.version_by_id = self._keyed(queries.versions_by_ids)
-        self.version_by_number = self._keyed(queries.versions_by_numbers)
-        self.version_by_alias = self._keyed(queries.versions_by_alias)
-        self.highest_version_by_model_id = self._keyed(queries.highest_versions)
-        self.tags_by_model_id = self._listed(queries.model_tags)
-        self.tags_by_version_id = self._listed(queries.version_tags)
-        self.aliases_by_model_id = self._listed(queries.aliases_by_model)
-        self.aliases_by_version_id = self._listed(queries.aliases_by_version)
-        self.latest_versions_by_model_id = self._grouped_by_argument(
-            lambda ids, stages: queries.latest_versions(ids, stages), default=list)
-        self.versions_by_model_id = self._grouped_by_argument(versions_pages, default=None)
-        self.version_count_by_model_id = self._grouped_by_argument(count_versions_by_model, default=int)
-        self.request_by_id = self._keyed(queries.requests_by_ids)
-        self.comment_by_id = self._keyed(queries.comments_by_ids)
-        self.activity_by_id = self._keyed(queries.activities_by_ids)
-        self.user_by_id = self._keyed(queries.users_by_ids)
-        self.token_by_id = self._keyed(queries.tokens_by_ids)
-        self.groups_by_user_id = self._listed(queries.groups_by_user)
-        self.requests_by_version_id = self._grouped_by_argument(queries.requests_by_version, default=list)
-        self.requests_by_model_id = self._grouped_by_argument(queries.requests_by_model, default=list)
-        self.comments_by_version_id = self._listed(queries.comments_by_version)
-        self.activities_by_model_id = self._grouped_by_argument(
-            lambda ids, search: history.activities_pages_by_model(ids, search, viewer), default=None)
-        self.activities_by_version_id = self._grouped_by_argument(
-            lambda ids, search: history.activities_pages_by_version(ids, search, viewer), default=None)
-        self.activity_count_by_model_id = self._grouped_by_argument(
-            lambda ids, search: history.count_activities_by_model(ids, search, viewer), default=int)
-        self.activity_count_by_version_id = self._grouped_by_argument(
-            lambda ids, search: history.count_activities_by_version(ids, search, viewer), default=int)
+        self.viewer = viewer
+
+    @cached_property
+    def level_by_model_id(self) -> DataLoader:
+        return self._keyed(lambda ids: access.levels_on(self.viewer, ids))
+
+    @cached_property
+    def permissions_by_model_id(self) -> DataLoader:
+        return self._listed(queries.permissions_by_model)
+
+    @cached_property
+    def model_by_id(self) -> DataLoader:
+        return self._keyed(queries.models_by_ids)
+
+    @cached_property
+    def model_by_name(self) -> DataLoader:
+        return self._keyed(queries.models_by_names)
+
+    @cached_property
+    def version_by_id(self) -> DataLoader:
+        return self._keyed(queries.versions_by_ids)
+
+    @cached_property
+    def version_by_number(self) -> DataLoader:
+        return self._keyed(queries.versions_by_numbers)
+
+    @cached_property
+    def version_by_alias(self) -> DataLoader:
+        return self._keyed(queries.versions_by_alias)
+
+    @cached_property
+    def highest_version_by_model_id(self) -> DataLoader:
+        return self._keyed(queries.highest_versions)
+
+    @cached_property
+    def tags_by_model_id(self) -> DataLoader:
+        return self._listed(queries.model_tags)
+
+    @cached_property
+    def tags_by_version_id(self) -> DataLoader:
+        return self._listed(queries.version_tags)
+
+    @cached_property
+    def aliases_by_model_id(self) -> DataLoader:
+        return self._listed(queries.aliases_by_model)
+
+    @cached_property
+    def aliases_by_version_id(self) -> DataLoader:
+        return self._listed(queries.aliases_by_version)
+
+    @cached_property
+    def latest_versions_by_model_id(self) -> DataLoader:
+        return self._grouped_by_argument(queries.latest_versions, default=list)
+
+    @cached_property
+    def versions_by_model_id(self) -> DataLoader:
+        return self._grouped_by_argument(versions_pages, default=None)
+
+    @cached_property
+    def version_count_by_model_id(self) -> DataLoader:
+        return self._grouped_by_argument(count_versions_by_model, default=int)
+
+    @cached_property
+    def request_by_id(self) -> DataLoader:
+        return self._keyed(queries.requests_by_ids)
+
+    @cached_property
+    def comment_by_id(self) -> DataLoader:
+        return self._keyed(queries.comments_by_ids)
+
+    @cached_property
+    def activity_by_id(self) -> DataLoader:
+        return self._keyed(queries.activities_by_ids)
+
+    @cached_property
+    def user_by_id(self) -> DataLoader:
+        return self._keyed(queries.users_by_ids)
+
+    @cached_property
+    def token_by_id(self) -> DataLoader:
+        return self._keyed(queries.tokens_by_ids)
+
+    @cached_property
+    def groups_by_user_id(self) -> DataLoader:
+        return self._listed(queries.groups_by_user)
+
+    @cached_property
+    def requests_by_version_id(self) -> DataLoader:
+        return self._grouped_by_argument(queries.requests_by_version, default=list)
+
+    @cached_property
+    def requests_by_model_id(self) -> DataLoader:
+        return self._grouped_by_argument(queries.requests_by_model, default=list)
+
+    @cached_property
+    def comments_by_version_id(self) -> DataLoader:
+        return self._listed(queries.comments_by_version)
+
+    @cached_property
+    def activities_by_model_id(self) -> DataLoader:
+        return self._grouped_by_argument(
+            lambda ids, search: history.activities_pages_by_model(ids, search, self.viewer), default=None)
+
+    @cached_property
+    def activities_by_version_id(self) -> DataLoader:
+        return self._grouped_by_argument(
+            lambda ids, search: history.activities_pages_by_version(ids, search, self.viewer), default=None)
+
+    @cached_property
+    def activity_count_by_model_id(self) -> DataLoader:
+        return self._grouped_by_argument(
+            lambda ids, search: history.count_activities_by_model(ids, search, self.viewer), default=int)
+
+    @cached_property
+    def activity_count_by_version_id(self) -> DataLoader:
+        return self._grouped_by_argument(
+            lambda ids, search: history.count_activities_by_version(ids, search, self.viewer), default=int)
 
     def _loader(self, batch: Callable[[list], list]) -> DataLoader:
         async def load(keys: list) -> list:

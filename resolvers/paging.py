@@ -97,7 +97,12 @@ def after_condition(keys: Sequence[SortKey], values: list):
         for earlier, value in zip(keys[:i], values[:i]):
             clause = (earlier.column == value) & clause
         alternatives = clause if alternatives is None else alternatives | clause
-    return alternatives if alternatives is not None else SQL("1 = 1")
+    if alternatives is None:
+        return SQL("1 = 1")
+    # Implied by the alternatives, but in a form an index range scan can start from, so
+    # a page deep into the order costs what the first one does.
+    first = keys[0]
+    return (first.column <= values[0] if first.descending else first.column >= values[0]) & alternatives
 
 
 def scan_keys(keys: Sequence[SortKey], request: PageRequest) -> list[SortKey]:

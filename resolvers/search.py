@@ -22,7 +22,8 @@ from resolvers.paging import (
     page_request,
     scan_keys,
 )
-from store.queries import any_of, read_models, read_versions, version_rows
+from store.queries import read_models, read_versions, version_rows
+from store.statements import any_of
 from store.tables import ModelVersion, RegisteredModel
 
 MODEL_KEYS = {

@@ -18,6 +18,7 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 from inspect import isawaitable
+from itertools import repeat
 from operator import attrgetter
 from typing import Any, Callable
 
@@ -33,6 +34,7 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.language import DirectiveNode, Visitor, visit
+from peewee import ForeignKeyField, Metadata
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
@@ -64,7 +66,7 @@ class Step:
     node: Any  # the FieldNode whose arguments apply
     graphql_field: Any
     strawberry_field: Any
-    complete: Callable[[Any, list], Any] | None  # see _completer()
+    complete: Callable | None  # see _column_completer()
     child: "Selection | None" = None  # the selection on the objects the field returns
 
 
@@ -124,7 +126,7 @@ class Planner:
             named = _named_type(graphql_field.type)
             if not (is_object_type(named) or is_leaf_type(named)):
                 raise NotPlanned(name)  # interfaces and unions need type resolution per object
-            step = Step(key, name, node, graphql_field, backref, _completer(graphql_field.type))
+            step = Step(key, name, node, graphql_field, backref, _column_completer(graphql_field.type))
             if is_object_type(named):
                 sub = collect_subfields(executor.schema, executor.fragments, executor.variable_values,
                                         executor.operation, named, details)
@@ -187,7 +189,7 @@ class _Run:
         definition = step.strawberry_field
         resolver = definition.base_resolver
         if resolver is None:
-            return list(map(attrgetter(definition.python_name), objects))
+            return _attribute_column(objects, definition.python_name)
         kwargs = self._arguments(step)
         if resolver.info_parameter:
             kwargs[resolver.info_parameter.name] = self.info
@@ -228,63 +230,95 @@ class _Run:
             values = await values
         if step.complete is None:  # __typename
             return values
-        objects: list = []
-        complete = step.complete
-        shaped = [complete(value, objects) for value in values]
-        if not objects:
-            return shaped
-        dicts = await self.selection(step.child, objects)
-        completed = dict(zip(map(id, objects), dicts))
-        return [_fill(value, completed) for value in shaped]
+        return await step.complete(self, step.child, values)
 
 
-class _Slot:
-    """Where an object's completed dict goes once the next level has run."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key):
-        self.key = key
-
-
-def _completer(graphql_type) -> Callable[[Any, list], Any]:
-    """A function shaping one value of `graphql_type` for the response: leaves
-    serialized, and a _Slot for each object, which it queues for the next level."""
-    if isinstance(graphql_type, GraphQLNonNull):
-        inner = _completer(graphql_type.of_type)
-
-        def non_null(value, objects):
-            if value is None:
-                raise NotPlanned("null in a non-null position")
-            return inner(value, objects)
-        return non_null
-    if isinstance(graphql_type, GraphQLList):
-        item = _completer(graphql_type.of_type)
-
-        def listed(value, objects):
-            return None if value is None else [item(v, objects) for v in value]
-        return listed
-    if is_leaf_type(graphql_type):
-        serialize = graphql_type.serialize
-        return lambda value, _objects: None if value is None else serialize(value)
-    is_type_of, type_name = graphql_type.is_type_of, graphql_type.name
-
-    def an_object(value, objects):
-        if value is None:
-            return None
-        if is_type_of is not None and not is_type_of(value, None):
-            raise NotPlanned(f"not a {type_name}")
-        objects.append(value)
-        return _Slot(id(value))
-    return an_object
+def _attribute_column(objects: list, name: str) -> list:
+    """getattr(o, name) for each object; for store rows, read from their data dicts
+    without a call of peewee's field descriptor per value."""
+    kinds = set(map(type, objects))
+    if len(kinds) == 1:
+        meta = getattr(kinds.pop(), "_meta", None)
+        field = meta.fields.get(name) if isinstance(meta, Metadata) else None
+        if field is not None and not isinstance(field, ForeignKeyField):
+            return list(map(dict.get, map(attrgetter("__data__"), objects), repeat(name)))
+    return list(map(attrgetter(name), objects))
 
 
-def _fill(value, completed: dict):
-    if isinstance(value, _Slot):
-        return completed[value.key]
-    if isinstance(value, list):
-        return [_fill(item, completed) for item in value]
-    return value
+# Completing a column: every value one field has on one level, at once. Built per field
+# when a document is compiled, for the shapes the schema has: T, [T] (with or without !)
+# for a leaf or an object type T.
+
+_NoneType = type(None)
+INT_RANGE = (-(2**31), 2**31 - 1)  # GraphQL's Int, which graphql-core enforces
+
+
+def _column_completer(graphql_type):
+    """An async function (run, child selection, values) -> the column as in the response."""
+    nullable = not isinstance(graphql_type, GraphQLNonNull)
+    inner = graphql_type if nullable else graphql_type.of_type
+    if isinstance(inner, GraphQLList):
+        item_type = inner.of_type
+        if isinstance(_strip_non_null(item_type), GraphQLList):
+            raise NotPlanned("a list of lists")
+        items = _column_completer(item_type)
+
+        async def lists(run, child, values):
+            _check_nulls(values, nullable)
+            flat = [item for value in values if value is not None for item in value]
+            completed = iter(await items(run, child, flat))
+            return [None if value is None else [next(completed) for _ in value] for value in values]
+        return lists
+    if is_leaf_type(inner):
+        leaves = _leaf_column(inner)
+
+        async def leaf_column(_run, _child, values):
+            _check_nulls(values, nullable)
+            return leaves(values)
+        return leaf_column
+    is_type_of = inner.is_type_of
+
+    async def objects(run, child, values):
+        _check_nulls(values, nullable)
+        present = [value for value in values if value is not None]
+        if is_type_of is not None and not all(is_type_of(value, None) for value in present):
+            raise NotPlanned(f"not a {inner.name}")
+        dicts = await run.selection(child, present)
+        if len(present) == len(values):
+            return dicts
+        completed = iter(dicts)
+        return [None if value is None else next(completed) for value in values]
+    return objects
+
+
+def _strip_non_null(graphql_type):
+    return graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+
+
+def _check_nulls(values: list, nullable: bool) -> None:
+    if not nullable and any(value is None for value in values):
+        raise NotPlanned("null in a non-null position")
+
+
+def _leaf_column(leaf_type) -> Callable[[list], list]:
+    """Serializes a column of a scalar or enum, skipping the serializer when every value
+    is already what it would return (a str for String and ID, an int in range for Int, a
+    bool for Boolean)."""
+    serialize = leaf_type.serialize
+    ready = {"String": {str}, "ID": {str}, "Int": {int}, "Boolean": {bool}}.get(leaf_type.name)
+
+    def serialize_all(values: list) -> list:
+        if ready is not None:
+            kinds = set(map(type, values)) - {_NoneType}
+            if kinds <= ready and (kinds != {int} or _ints_in_range(values)):
+                return values
+        return [None if value is None else serialize(value) for value in values]
+    return serialize_all
+
+
+def _ints_in_range(values: list) -> bool:
+    ints = [value for value in values if value is not None]
+    return not ints or (INT_RANGE[0] <= min(ints) and max(ints) <= INT_RANGE[1])
 
 
 class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):

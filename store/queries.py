@@ -3,13 +3,14 @@
 Version rows always come with their registered model joined in (`version.model`), so a
 version's `name` and `registeredModel` cost nothing more.
 """
-import json
+import hashlib
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Iterable
 
-from peewee import SQL, Expression, SqliteDatabase, Value, fn
+from peewee import Expression, fn
 
 from store.rows import instances
+from store.statements import any_of, is_sqlite, statement
 from store.tables import (
     AccessToken,
     Activity,
@@ -26,23 +27,14 @@ from store.tables import (
 )
 
 
-def any_of(column, values: Iterable) -> Expression:
-    """`column IN values`, with all the values in one bound parameter (a JSON array on
-    SQLite, an array on PostgreSQL): the SQL text stays the same whatever the count, so
-    peewee builds it in a fraction of the time and the driver reuses the prepared
-    statement."""
-    values = list(values)
-    if not values:
-        return SQL("1 = 0")
-    database = column.model._meta.database
-    if isinstance(getattr(database, "obj", database), SqliteDatabase):
-        return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(values)]))
-    # As is: the column's converter would turn the whole list into one string.
-    return column == fn.ANY(Value(values, converter=_as_is, unpack=False))
-
-
-def _as_is(value):
-    return value
+def tag_value_is(table, values: list[str]) -> Expression:
+    """A tag table's value is one of `values`, in the form its (key, value) index serves:
+    on PostgreSQL that index is on md5(value) (migration 0004), so the condition names
+    the hash as well as the value."""
+    condition = any_of(table.value, values)
+    if is_sqlite():
+        return condition
+    return any_of(fn.md5(table.value), [hashlib.md5(v.encode()).hexdigest() for v in values]) & condition
 
 
 def version_rows():
@@ -58,39 +50,61 @@ def read_models(query) -> list[RegisteredModel]:
     return instances(query, RegisteredModel)
 
 
+@statement(True)
+def _models_by_ids(ids):
+    return RegisteredModel.select().where(any_of(RegisteredModel.id, ids))
+
+
 def models_by_ids(ids: Iterable[int]) -> dict[int, RegisteredModel]:
-    return {m.id: m for m in read_models(RegisteredModel.select().where(any_of(RegisteredModel.id, ids)))}
+    return {m.id: m for m in instances(_models_by_ids.execute(ids), RegisteredModel)}
+
+
+@statement(True)
+def _models_by_names(names):
+    return RegisteredModel.select().where(any_of(RegisteredModel.name, names))
 
 
 def models_by_names(names: Iterable[str]) -> dict[str, RegisteredModel]:
-    return {m.name: m for m in read_models(RegisteredModel.select().where(any_of(RegisteredModel.name, names)))}
+    return {m.name: m for m in instances(_models_by_names.execute(names), RegisteredModel)}
+
+
+@statement(True)
+def _versions_by_ids(ids):
+    return version_rows().where(any_of(ModelVersion.id, ids))
 
 
 def versions_by_ids(ids: Iterable[int]) -> dict[int, ModelVersion]:
-    return {v.id: v for v in read_versions(version_rows().where(any_of(ModelVersion.id, ids)))}
+    return {v.id: v for v in read_versions(_versions_by_ids.execute(ids))}
+
+
+@statement(True, True)
+def _versions_by_numbers(model_ids, numbers):
+    return version_rows().where(any_of(ModelVersion.model, model_ids) & any_of(ModelVersion.version, numbers))
 
 
 def versions_by_numbers(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], ModelVersion]:
     """Versions by (model id, version number)."""
     pairs = list(pairs)
-    wanted = any_of(ModelVersion.model, {m for m, _ in pairs}) & any_of(ModelVersion.version, {v for _, v in pairs})
-    found = {(v.model_id, v.version): v for v in read_versions(version_rows().where(wanted))}
+    rows = _versions_by_numbers.execute({m for m, _ in pairs}, {v for _, v in pairs})
+    found = {(v.model_id, v.version): v for v in read_versions(rows)}
     return {pair: found[pair] for pair in pairs if pair in found}
 
 
-def _tags_by_owner(table, owner, owner_ids: Iterable[int]) -> dict[int, list]:
-    grouped = defaultdict(list)
-    for tag in instances(table.select().where(any_of(owner, owner_ids)).order_by(table.key), table):
-        grouped[getattr(tag, owner.column_name)].append(tag)
-    return grouped
+def _tags_by_owner(table, owner):
+    @statement(True)
+    def tags(owner_ids):
+        return table.select().where(any_of(owner, owner_ids)).order_by(table.key)
+
+    def by_owner(owner_ids: Iterable[int]) -> dict[int, list]:
+        grouped = defaultdict(list)
+        for tag in instances(tags.execute(owner_ids), table):
+            grouped[getattr(tag, owner.column_name)].append(tag)
+        return grouped
+    return by_owner
 
 
-def model_tags(model_ids: Iterable[int]) -> dict[int, list[RegisteredModelTag]]:
-    return _tags_by_owner(RegisteredModelTag, RegisteredModelTag.model, model_ids)
-
-
-def version_tags(version_ids: Iterable[int]) -> dict[int, list[ModelVersionTag]]:
-    return _tags_by_owner(ModelVersionTag, ModelVersionTag.version, version_ids)
+model_tags = _tags_by_owner(RegisteredModelTag, RegisteredModelTag.model)
+version_tags = _tags_by_owner(ModelVersionTag, ModelVersionTag.version)
 
 
 def _alias_rows():
@@ -100,91 +114,107 @@ def _alias_rows():
             .join(RegisteredModel, on=(ModelVersion.model == RegisteredModel.id)))
 
 
-def _read_aliases(query) -> list[ModelAlias]:
-    return instances(query, ModelAlias, ModelAlias.version, ModelVersion.model)
+def _read_aliases(rows) -> list[ModelAlias]:
+    return instances(rows, ModelAlias, ModelAlias.version, ModelVersion.model)
+
+
+@statement(True)
+def _aliases_by_model(model_ids):
+    return _alias_rows().where(any_of(ModelAlias.model, model_ids)).order_by(ModelAlias.alias)
 
 
 def aliases_by_model(model_ids: Iterable[int]) -> dict[int, list[ModelAlias]]:
     grouped = defaultdict(list)
-    for alias in _read_aliases(_alias_rows().where(any_of(ModelAlias.model, model_ids)).order_by(ModelAlias.alias)):
+    for alias in _read_aliases(_aliases_by_model.execute(model_ids)):
         grouped[alias.model_id].append(alias)
     return grouped
 
 
+@statement(True)
+def _aliases_by_version(version_ids):
+    return (ModelAlias.select(ModelAlias.version, ModelAlias.alias)
+            .where(any_of(ModelAlias.version, version_ids))
+            .order_by(ModelAlias.alias))
+
+
 def aliases_by_version(version_ids: Iterable[int]) -> dict[int, list[str]]:
     grouped = defaultdict(list)
-    query = (ModelAlias.select(ModelAlias.version, ModelAlias.alias)
-             .where(any_of(ModelAlias.version, version_ids))
-             .order_by(ModelAlias.alias).tuples())
-    for version_id, alias in query:
+    for version_id, alias in _aliases_by_version.execute(version_ids).fetchall():
         grouped[version_id].append(alias)
     return grouped
+
+
+@statement(True, True)
+def _versions_by_alias(model_ids, aliases):
+    return _alias_rows().where(any_of(ModelAlias.model, model_ids) & any_of(ModelAlias.alias, aliases))
 
 
 def versions_by_alias(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], ModelVersion]:
     """Versions by (model id, alias)."""
     pairs = list(pairs)
-    query = _alias_rows().where(
-        any_of(ModelAlias.model, {m for m, _ in pairs}) & any_of(ModelAlias.alias, {a for _, a in pairs}))
-    found = {(a.model_id, a.alias): a.version for a in _read_aliases(query)}
+    rows = _versions_by_alias.execute({m for m, _ in pairs}, {a for _, a in pairs})
+    found = {(a.model_id, a.alias): a.version for a in _read_aliases(rows)}
     return {pair: found[pair] for pair in pairs if pair in found}
 
 
-def latest_versions(model_ids: Iterable[int], stages: Iterable[str]) -> dict[int, list[ModelVersion]]:
-    """The highest-numbered version in each of `stages`, per model, by version number."""
+@statement(True, True)
+def _latest_versions(model_ids, stages):
     newest = (ModelVersion.select(ModelVersion.model, fn.MAX(ModelVersion.version).alias("top"))
               .where(any_of(ModelVersion.model, model_ids) & any_of(ModelVersion.stage, stages))
               .group_by(ModelVersion.model, ModelVersion.stage)
               .alias("newest"))
-    query = (version_rows().switch(ModelVersion)
-             .join(newest, on=((ModelVersion.model == newest.c.model_id) & (ModelVersion.version == newest.c.top)))
-             .order_by(ModelVersion.model, ModelVersion.version))
+    return (version_rows().switch(ModelVersion)
+            .join(newest, on=((ModelVersion.model == newest.c.model_id) & (ModelVersion.version == newest.c.top)))
+            .order_by(ModelVersion.model, ModelVersion.version))
+
+
+def latest_versions(model_ids: Iterable[int], stages: Iterable[str]) -> dict[int, list[ModelVersion]]:
+    """The highest-numbered version in each of `stages`, per model, by version number."""
     grouped = defaultdict(list)
-    for version in read_versions(query):
+    for version in read_versions(_latest_versions.execute(model_ids, stages)):
         grouped[version.model_id].append(version)
     return grouped
 
 
-def highest_versions(model_ids: Iterable[int]) -> dict[int, ModelVersion]:
-    """The highest-numbered live version of each model (the reserved alias `latest`)."""
+@statement(True)
+def _highest_versions(model_ids):
     newest = (ModelVersion.select(ModelVersion.model, fn.MAX(ModelVersion.version).alias("top"))
               .where(any_of(ModelVersion.model, model_ids))
               .group_by(ModelVersion.model)
               .alias("newest"))
-    query = (version_rows().switch(ModelVersion)
-             .join(newest, on=((ModelVersion.model == newest.c.model_id) & (ModelVersion.version == newest.c.top))))
-    return {v.model_id: v for v in read_versions(query)}
+    return (version_rows().switch(ModelVersion)
+            .join(newest, on=((ModelVersion.model == newest.c.model_id) & (ModelVersion.version == newest.c.top))))
 
 
-def _by_ids(table, ids: Iterable[int]) -> dict[int, Any]:
-    return {row.id: row for row in table.select().where(any_of(table.id, ids))}
+def highest_versions(model_ids: Iterable[int]) -> dict[int, ModelVersion]:
+    """The highest-numbered live version of each model (the reserved alias `latest`)."""
+    return {v.model_id: v for v in read_versions(_highest_versions.execute(model_ids))}
 
 
-def requests_by_ids(ids: Iterable[int]) -> dict[int, TransitionRequest]:
-    return _by_ids(TransitionRequest, ids)
+def _by_ids(table):
+    @statement(True)
+    def rows(ids):
+        return table.select().where(any_of(table.id, ids))
+
+    return lambda ids: {row.id: row for row in instances(rows.execute(ids), table)}
 
 
-def comments_by_ids(ids: Iterable[int]) -> dict[int, Comment]:
-    return _by_ids(Comment, ids)
+requests_by_ids = _by_ids(TransitionRequest)
+comments_by_ids = _by_ids(Comment)
+activities_by_ids = _by_ids(Activity)
+users_by_ids = _by_ids(User)
+tokens_by_ids = _by_ids(AccessToken)
 
 
-def activities_by_ids(ids: Iterable[int]) -> dict[int, Activity]:
-    return _by_ids(Activity, ids)
-
-
-def users_by_ids(ids: Iterable[int]) -> dict[int, User]:
-    return _by_ids(User, ids)
-
-
-def tokens_by_ids(ids: Iterable[int]) -> dict[int, AccessToken]:
-    return _by_ids(AccessToken, ids)
+@statement(True)
+def _groups_by_user(user_ids):
+    return (GroupMember.select(GroupMember.user, GroupMember.group).where(any_of(GroupMember.user, user_ids))
+            .order_by(GroupMember.group))
 
 
 def groups_by_user(user_ids: Iterable[int]) -> dict[int, list[str]]:
     grouped = defaultdict(list)
-    query = (GroupMember.select(GroupMember.user, GroupMember.group).where(any_of(GroupMember.user, user_ids))
-             .order_by(GroupMember.group).tuples())
-    for user_id, group in query:
+    for user_id, group in _groups_by_user.execute(user_ids).fetchall():
         grouped[user_id].append(group)
     return grouped
 

@@ -31,14 +31,15 @@ def _layout(model: type[Model]) -> tuple[tuple[str, ...], tuple]:
 
 
 def instances(query, model: type[Model], *links: ForeignKeyField) -> list:
-    """The rows of `query`, which selects every column of `model` and then of each model
-    the `links` lead to, in that order: `links[0]` is a foreign key of `model`, each next
-    one a foreign key of the model the previous one points at. Each row becomes one
-    instance per model, the later ones attached to the earlier ones through the links."""
+    """The rows of `query` (a peewee query or a cursor), which selects every column of
+    `model` and then of each model the `links` lead to, in that order: `links[0]` is a
+    foreign key of `model`, each next one a foreign key of the model the previous one
+    points at. Each row becomes one instance per model, the later ones attached to the
+    earlier ones through the links."""
     models = [model, *(link.rel_model for link in links)]
     layouts = [_layout(m) for m in models]
     widths = [len(names) for names, _ in layouts]
-    cursor = model._meta.database.execute(query)
+    cursor = model._meta.database.execute(query) if hasattr(query, "sql") else query
     if len(cursor.description) != sum(widths):
         raise ValueError(f"the query selects {len(cursor.description)} columns, not those of {models}")
     result = []

@@ -75,7 +75,8 @@ class RegisteredModelTag(Table):
 
     class Meta:
         table_name = "registered_model_tags"
-        indexes = ((("model", "key"), True), (("key",), False))
+        # and (key, value), by migration 0004: see store.queries.tag_value_is
+        indexes = ((("model", "key"), True),)
 
 
 class ModelVersionTag(Table):
@@ -86,7 +87,8 @@ class ModelVersionTag(Table):
 
     class Meta:
         table_name = "model_version_tags"
-        indexes = ((("version", "key"), True), (("key",), False))
+        # and (key, value), by migration 0004: see store.queries.tag_value_is
+        indexes = ((("version", "key"), True),)
 
 
 class ModelAlias(Table):
