@@ -61,8 +61,8 @@ def bulk_seed(store: Store, models_count: int, versions_per_model: int, prefix: 
     top = versions_per_model
     statements = [
         numbers.format(count=models_count)
-        + "INSERT INTO registered_models (name, description, created_at, updated_at, created_by, last_version) "
-        f"SELECT {name}, 'Bulk model ' || i, {at} + i, {at} + i, 'seed', {top} FROM n",
+        + "INSERT INTO registered_models (name, description, created_at, updated_at, created_by, last_version, "
+        f"version_count) SELECT {name}, 'Bulk model ' || i, {at} + i, {at} + i, 'seed', {top}, {top} FROM n",
         numbers.format(count=versions_per_model)
         + "INSERT INTO model_versions (model_id, version, source, download_uri, run_id, status, stage, created_at, "
         "updated_at, created_by) "
@@ -70,26 +70,30 @@ def bulk_seed(store: Store, models_count: int, versions_per_model: int, prefix: 
         "'run-' || m.id || '-' || n.i, 'READY', "
         f"CASE n.i WHEN {top} THEN 'PRODUCTION' WHEN {top - 1} THEN 'STAGING' ELSE 'NONE' END, "
         f"m.created_at + n.i, m.created_at + n.i, 'seed' FROM registered_models m CROSS JOIN n "
-        f"WHERE m.name LIKE '{prefix}%' ORDER BY m.id, n.i",
+        "WHERE m.name LIKE {p} ORDER BY m.id, n.i",
         "INSERT INTO registered_model_tags (model_id, key, value) "
-        f"SELECT id, 'team', 'team-' || (id % 50) FROM registered_models WHERE name LIKE '{prefix}%'",
+        "SELECT id, 'team', 'team-' || (id %% 50) FROM registered_models WHERE name LIKE {p}",
         "INSERT INTO model_version_tags (version_id, key, value) "
         "SELECT v.id, 'k0', 'v0-' || v.version FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
-        f"WHERE m.name LIKE '{prefix}%'",
+        "WHERE m.name LIKE {p}",
         "INSERT INTO model_version_tags (version_id, key, value) "
-        "SELECT v.id, 'k1', 'team-' || (v.model_id % 50) FROM model_versions v "
-        f"JOIN registered_models m ON m.id = v.model_id WHERE m.name LIKE '{prefix}%'",
+        "SELECT v.id, 'k1', 'team-' || (v.model_id %% 50) FROM model_versions v "
+        "JOIN registered_models m ON m.id = v.model_id WHERE m.name LIKE {p}",
         "INSERT INTO model_version_tags (version_id, key, value) "
         "SELECT v.id, 'k2', 'run-' || v.id FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
-        f"WHERE m.name LIKE '{prefix}%'",
+        "WHERE m.name LIKE {p}",
         "INSERT INTO model_aliases (model_id, alias, version_id) "
         "SELECT v.model_id, 'champion', v.id FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
-        f"WHERE m.name LIKE '{prefix}%' AND v.version = {top}",
+        f"WHERE m.name LIKE {{p}} AND v.version = {top}",
     ]
 
     def load() -> None:
         for statement in statements:
-            store.db.execute_sql(statement)
+            uses_pattern = "{p}" in statement
+            sql = statement.replace("{p}", store.db.param)
+            if store.is_sqlite:
+                sql = sql.replace("%%", "%")  # %% is psycopg2's escape for a literal %
+            store.db.execute_sql(sql, [f"{prefix}%"] if uses_pattern else None)
 
     store.write(load)
     with store.db.connection_context():

@@ -39,7 +39,8 @@ def insert_version(change: Change, model: RegisteredModel, *, source, download_u
                    description=None, tag_values=None, copied_from=None) -> ModelVersion:
     """The next version of `model`. The counter's row lock (or SQLite's write lock) gives
     concurrent registrations distinct, consecutive numbers, with no retry needed."""
-    (RegisteredModel.update(last_version=RegisteredModel.last_version + 1, updated_at=change.at)
+    (RegisteredModel.update(last_version=RegisteredModel.last_version + 1,
+                            version_count=RegisteredModel.version_count + 1, updated_at=change.at)
      .where(RegisteredModel.id == model.id).execute())
     number = RegisteredModel.select(RegisteredModel.last_version).where(RegisteredModel.id == model.id).scalar()
     version_id = ModelVersion.insert(
@@ -104,6 +105,8 @@ def delete(change: Change, name: str, number: int) -> int:
             f"Version {number} of {name!r} is in {version.stage}; move it to ARCHIVED or NONE before deleting it.",
             ("input", "version"))
     ModelVersion.delete().where(ModelVersion.id == version.id).execute()
+    (RegisteredModel.update(version_count=RegisteredModel.version_count - 1)
+     .where(RegisteredModel.id == version.model_id).execute())
     lookups.touch(version.model, change.at)
     change.record("MODEL_VERSION_DELETED", version.model, version, stage=version.stage)
     return version.id

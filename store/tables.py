@@ -32,6 +32,9 @@ class RegisteredModel(Table):
     created_by = CharField(null=True)
     # Highest version number ever issued: numbers are never reused, even after deletes.
     last_version = IntegerField(default=0)
+    # Live versions, kept by the mutations that make and delete them: an unfiltered
+    # total of versions is a sum over models instead of a count over every version.
+    version_count = IntegerField(default=0)
 
     class Meta:
         table_name = "registered_models"

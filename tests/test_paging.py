@@ -329,6 +329,29 @@ def test_total_count_does_not_depend_on_the_page(gql):
         assert connection(gql, MODELS, **variables)["totalCount"] == 8, variables
 
 
+def test_unfiltered_version_totals_follow_registrations_copies_and_deletions(gql):
+    """Unfiltered totals read per-model counters the mutations keep: they must agree with
+    a filtered count (which counts rows) after every kind of change."""
+    totals = """query($name: String!) { all: modelVersions(first: 1) { totalCount }
+        counted: modelVersions(first: 1, filter: {version: {gte: 1}}) { totalCount }
+        registeredModel(name: $name) { versions(first: 1) { totalCount } } }"""
+
+    def agree(name: str, expected: int, of_model: int) -> None:
+        data = gql.data(totals, name=name)
+        assert data["all"]["totalCount"] == data["counted"]["totalCount"] == expected
+        assert data["registeredModel"]["versions"]["totalCount"] == of_model
+
+    for n in range(3):
+        gql.play("create_version", name="a", source=f"s3://a/{n}", createModelIfMissing=True)
+    agree("a", 3, 3)
+    gql.play("copy_version", source={"name": "a", "version": 2}, destination="b")
+    agree("b", 4, 1)
+    assert gql.mutate("deleteModelVersion", "deletedModelVersionId", name="a", version=1)["userErrors"] == []
+    agree("a", 3, 2)
+    assert gql.mutate("deleteRegisteredModel", "deletedRegisteredModelId", name="a")["userErrors"] == []
+    agree("b", 1, 1)
+
+
 # ---- bad paging arguments ---------------------------------------------------
 
 ROOTS = {

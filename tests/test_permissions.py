@@ -106,7 +106,8 @@ def build_registry(caller: Caller) -> dict:
 
     creator = CALLER if caller.creator else "owner"
     stamp = {"created_at": at, "updated_at": at}
-    model = RegisteredModel.create(name=MODEL, description="Flags fraud.", created_by=creator, last_version=2, **stamp)
+    model = RegisteredModel.create(name=MODEL, description="Flags fraud.", created_by=creator, last_version=2,
+                                   version_count=2, **stamp)
     v1, v2 = (ModelVersion.create(model=model.id, version=n, source=f"s3://b/{n}", download_uri=f"s3://b/{n}",
                                   created_by=creator, **stamp) for n in (1, 2))
     RegisteredModelTag.create(model=model.id, key="team", value="risk")
