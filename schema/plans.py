@@ -15,7 +15,6 @@ non-null position) is dropped for that request and the operation runs again gene
 Only queries are planned, so running one twice changes nothing.
 """
 import asyncio
-from collections import OrderedDict
 from dataclasses import dataclass
 from inspect import isawaitable
 from itertools import repeat
@@ -26,7 +25,6 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    OperationDefinitionNode,
     OperationType,
     is_leaf_type,
     is_object_type,
@@ -41,6 +39,7 @@ from strawberry.types.arguments import convert_arguments
 
 from resolvers.loaders import MAX_BATCH
 from schema.batching import Batch
+from schema.by_document import ByDocument
 
 MAX_PLANS = 256  # compiled documents kept; the parser cache keeps their AST alive anyway
 
@@ -84,19 +83,11 @@ class Planner:
 
     def __init__(self, strawberry_schema):
         self.strawberry_schema = strawberry_schema
-        self.plans: OrderedDict[int, tuple[OperationDefinitionNode, Selection | None]] = OrderedDict()
+        self.plans = ByDocument(MAX_PLANS)  # operation node -> Selection, or None: not planned
 
     def plan_for(self, executor) -> Selection | None:
-        operation = executor.operation
-        cached = self.plans.get(id(operation))
-        if cached is not None and cached[0] is operation:
-            self.plans.move_to_end(id(operation))
-            return cached[1]
-        plan = self._compile(executor) if _plannable(executor) else None
-        self.plans[id(operation)] = (operation, plan)
-        if len(self.plans) > MAX_PLANS:
-            self.plans.popitem(last=False)
-        return plan
+        return self.plans.get(executor.operation,
+                              lambda: self._compile(executor) if _plannable(executor) else None)
 
     def _compile(self, executor) -> Selection | None:
         schema = executor.schema

@@ -97,7 +97,7 @@ def same_answer(servers, document: str, variables: dict) -> dict:
 
 
 def planned_operations(planner) -> set[str]:
-    return {operation.name.value if operation.name else "" for operation, plan in planner.plans.values() if plan}
+    return {operation.name.value if operation.name else "" for operation, plan in planner.plans.entries.values() if plan}
 
 
 @pytest.mark.parametrize("name, variables", PLAYGROUND_QUERIES,
