@@ -45,8 +45,9 @@ def limits_from_env() -> Limits:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
-    # Threads (and pooled connections) for database work.
-    pool_size: int = 8
+    # Threads (and pooled connections) for database work; None: the database's default
+    # (store.database.default_pool_size).
+    pool_size: int | None = None
     # "local": token-less requests from this machine act as the local admin;
     # "required": every request but GraphiQL's page and /healthz needs a valid token.
     auth: str = "local"
@@ -66,7 +67,7 @@ class Settings:
     def from_env(cls, database_url: str | None = None, auth: str | None = None) -> "Settings":
         return cls(
             database_url=database_url or os.environ.get("REGISTRY_DATABASE_URL") or DEFAULT_URL,
-            pool_size=_int("REGISTRY_POOL_SIZE", cls.pool_size),
+            pool_size=_int("REGISTRY_POOL_SIZE", 0) or None,
             auth=auth or os.environ.get("REGISTRY_AUTH", cls.auth),
             local_user=os.environ.get("REGISTRY_LOCAL_USER", cls.local_user),
             default_permission=os.environ.get("REGISTRY_DEFAULT_PERMISSION", cls.default_permission),
