@@ -168,8 +168,18 @@ class _Run:
         self.variables = variable_values
 
     async def selection(self, selection: Selection, objects: list) -> list[dict]:
-        columns = await asyncio.gather(*(self._complete(step, self._values(step, objects, selection.type_name))
-                                         for step in selection.steps))
+        columns: list = []
+        pending = []
+        for step in selection.steps:
+            values = self._values(step, objects, selection.type_name)
+            if step.child is None and not isawaitable(values):  # leaves at hand: no task needed
+                columns.append(step.complete(values) if step.complete else values)
+            else:
+                pending.append((len(columns), self._complete(step, values)))
+                columns.append(None)
+        if pending:
+            for (index, _), column in zip(pending, await asyncio.gather(*(job for _, job in pending))):
+                columns[index] = column
         keys = selection.keys
         return [dict(zip(keys, row)) for row in zip(*columns)]
 
@@ -219,8 +229,8 @@ class _Run:
     async def _complete(self, step: Step, values) -> list:
         if isawaitable(values):
             values = await values
-        if step.complete is None:  # __typename
-            return values
+        if step.child is None:  # leaves (or __typename, with nothing to complete)
+            return step.complete(values) if step.complete else values
         return await step.complete(self, step.child, values)
 
 
@@ -245,7 +255,8 @@ INT_RANGE = (-(2**31), 2**31 - 1)  # GraphQL's Int, which graphql-core enforces
 
 
 def _column_completer(graphql_type):
-    """An async function (run, child selection, values) -> the column as in the response."""
+    """For leaves (and lists of them), a function values -> the column as in the
+    response; for objects, an async function (run, child selection, values) -> that."""
     nullable = not isinstance(graphql_type, GraphQLNonNull)
     inner = graphql_type if nullable else graphql_type.of_type
     if isinstance(inner, GraphQLList):
@@ -254,16 +265,24 @@ def _column_completer(graphql_type):
             raise NotPlanned("a list of lists")
         items = _column_completer(item_type)
 
-        async def lists(run, child, values):
-            _check_nulls(values, nullable)
-            flat = [item for value in values if value is not None for item in value]
-            completed = iter(await items(run, child, flat))
+        def regroup(values, completed):
+            completed = iter(completed)
             return [None if value is None else [next(completed) for _ in value] for value in values]
+
+        def flatten(values):
+            _check_nulls(values, nullable)
+            return [item for value in values if value is not None for item in value]
+
+        if is_leaf_type(_named_type(item_type)):
+            return lambda values: regroup(values, items(flatten(values)))
+
+        async def lists(run, child, values):
+            return regroup(values, await items(run, child, flatten(values)))
         return lists
     if is_leaf_type(inner):
         leaves = _leaf_column(inner)
 
-        async def leaf_column(_run, _child, values):
+        def leaf_column(values):
             _check_nulls(values, nullable)
             return leaves(values)
         return leaf_column
