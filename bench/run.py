@@ -36,8 +36,8 @@ CLIENTS = 4
 API = "/api/2.0/mlflow"
 
 MODELS_PAGE = """
-query ModelsPage {
-  registeredModels(first: 100) {
+query ModelsPage($after: String) {
+  registeredModels(first: 100, after: $after) {
     nodes {
       name description createdAt updatedAt
       tags { key value }
@@ -389,17 +389,6 @@ def in_process(database_url: str, sqlite_path: str | None, repeats: int) -> dict
 # ---- scale on PostgreSQL -----------------------------------------------------------------
 
 SCALE_MODELS, SCALE_VERSIONS = 100_000, 10
-PAGE_AFTER = """
-query ModelsPageAfter($after: String) {
-  registeredModels(first: 100, after: $after) {
-    nodes {
-      name description createdAt updatedAt
-      tags { key value }
-      aliases { alias versionNumber }
-      latestVersions { version stage source runId status createdAt tags { key value } aliases }
-    }
-  }
-}"""
 VERSIONS_AFTER = """
 query VersionsAfter($after: String) {
   modelVersions(first: 100, after: $after) {
@@ -468,8 +457,8 @@ def scale(database_url: str, work: Path, requests: int) -> dict:
     try:
         client = Gateway(f"http://127.0.0.1:{port}")
         runs = {
-            "models page, first 100 of 100,000": lambda: client.graphql(PAGE_AFTER),
-            f"models page after model {deep_model:,}": lambda: client.graphql(PAGE_AFTER, after=model_cursor),
+            "models page, first 100 of 100,000": lambda: client.graphql(MODELS_PAGE),
+            f"models page after model {deep_model:,}": lambda: client.graphql(MODELS_PAGE, after=model_cursor),
             "versions page, first 100 of 1,000,000": lambda: client.graphql(VERSIONS_AFTER),
             f"versions page after version {deep_version:,}": lambda: client.graphql(VERSIONS_AFTER,
                                                                                      after=version_cursor),
