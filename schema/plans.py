@@ -17,8 +17,6 @@ Only queries are planned, so running one twice changes nothing.
 import asyncio
 from dataclasses import dataclass
 from inspect import isawaitable
-from itertools import repeat
-from operator import attrgetter
 from typing import Any, Callable
 
 from graphql import (
@@ -32,7 +30,6 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.language import DirectiveNode, Visitor, visit
-from peewee import ForeignKeyField, Metadata
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
@@ -40,6 +37,7 @@ from strawberry.types.arguments import convert_arguments
 from resolvers.loaders import MAX_BATCH
 from schema.batching import Batch
 from schema.by_document import ByDocument
+from store.rows import attribute_column
 
 MAX_PLANS = 256  # compiled documents kept; the parser cache keeps their AST alive anyway
 
@@ -190,7 +188,7 @@ class _Run:
         definition = step.strawberry_field
         resolver = definition.base_resolver
         if resolver is None:
-            return _attribute_column(objects, definition.python_name)
+            return attribute_column(objects, definition.python_name)
         kwargs = self._arguments(step)
         if resolver.info_parameter:
             kwargs[resolver.info_parameter.name] = self.info
@@ -232,18 +230,6 @@ class _Run:
         if step.child is None:  # leaves (or __typename, with nothing to complete)
             return step.complete(values) if step.complete else values
         return await step.complete(self, step.child, values)
-
-
-def _attribute_column(objects: list, name: str) -> list:
-    """getattr(o, name) for each object; for store rows, read from their data dicts
-    without a call of peewee's field descriptor per value."""
-    kinds = set(map(type, objects))
-    if len(kinds) == 1:
-        meta = getattr(kinds.pop(), "_meta", None)
-        field = meta.fields.get(name) if isinstance(meta, Metadata) else None
-        if field is not None and not isinstance(field, ForeignKeyField):
-            return list(map(dict.get, map(attrgetter("__data__"), objects), repeat(name)))
-    return list(map(attrgetter(name), objects))
 
 
 # Completing a column: every value one field has on one level, at once. Built per field
