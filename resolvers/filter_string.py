@@ -15,6 +15,10 @@ import re
 from typing import Any, Callable, NamedTuple
 
 from resolvers.errors import RegistryError, invalid
+from resolvers.filters import MAX_TERMS
+
+# GraphQL's Int, which the typed filter takes: beyond it SQLite overflows.
+INT_RANGE = (-(2**31), 2**31 - 1)
 
 __all__ = ["parse_model_filter", "parse_version_filter"]
 
@@ -135,6 +139,8 @@ class _Parser:
             if self.peek().kind == "eof":
                 raise self.fail(f"AND at position {tok.pos} is not followed by a comparison")
             clauses.append(self.comparison())
+            if len(clauses) > MAX_TERMS:
+                raise invalid(f"A filter string has at most {MAX_TERMS} comparisons.", "query")
         return clauses[0] if len(clauses) == 1 else {"and": clauses}
 
     def comparison(self) -> dict:
@@ -185,7 +191,10 @@ class _Parser:
             if tok.kind != "number" or not re.fullmatch(r"-?\d+", tok.text):
                 raise self.fail(f"{name} must be compared with an unquoted integer, "
                                 f"got {_describe(tok)}")
-            return int(tok.text)
+            number = int(tok.text)
+            if not INT_RANGE[0] <= number <= INT_RANGE[1]:
+                raise self.fail(f"{name} is compared with an integer from {INT_RANGE[0]} to {INT_RANGE[1]}")
+            return number
         if tok.kind != "string":
             raise self.fail(f"expected a quoted string for {name}, got {_describe(tok)}")
         value = tok.text[1:-1]

@@ -10,6 +10,7 @@ from peewee import SQL, ColumnBase, Expression, NodeList, fn
 
 from resolvers.errors import invalid
 from store.queries import tag_value_is
+from store.statements import any_of
 from store.tables import (
     ModelAlias,
     ModelVersion,
@@ -18,15 +19,60 @@ from store.tables import (
     RegisteredModelTag,
 )
 
+# Patterns: `\\` escapes `%`, `_` and itself on every backend. PostgreSQL escapes with a
+# backslash by default and SQLite with nothing, so the escape is always spelled out.
+LIKE_ESCAPE = SQL("ESCAPE '\\'")
+# SQLite refuses LIKE patterns over 50,000 bytes ("pattern too complex"); a character
+# takes up to four.
+MAX_PATTERN = 10_000
+# A filter's comparisons, and how deeply `and`, `or` and `not` nest: beyond these a filter
+# is an attack on the SQL parser or the stack, not a search.
+MAX_TERMS = 100
+MAX_NESTING = 10
+MAX_LISTED = 1000  # values of one `in`/`notIn` list
+
 
 def _like(column, pattern: str) -> Expression:
     # Spelled out: peewee renders LIKE as GLOB on SQLite; the connection's
     # case_sensitive_like pragma makes LIKE case-sensitive there as on PostgreSQL.
-    return NodeList((column, SQL("LIKE"), pattern))
+    return NodeList((column, SQL("LIKE"), pattern, LIKE_ESCAPE))
 
 
 def _ilike(column, pattern: str) -> Expression:
-    return NodeList((fn.LOWER(column), SQL("LIKE"), fn.LOWER(pattern)))
+    return NodeList((fn.LOWER(column), SQL("LIKE"), fn.LOWER(pattern), LIKE_ESCAPE))
+
+
+def check_pattern(pattern: str, field: tuple) -> None:
+    if len(pattern) > MAX_PATTERN:
+        raise invalid(f"A LIKE pattern has at most {MAX_PATTERN} characters; got {len(pattern)}.", *field)
+    if (len(pattern) - len(pattern.rstrip("\\"))) % 2:
+        raise invalid("A LIKE pattern may not end with a lone escape character '\\' "
+                      "(write '\\\\' for a backslash).", *field)
+
+
+def check_size(spec: dict | None, field: tuple) -> None:
+    """Refuse a filter with more than MAX_TERMS comparisons, `and`/`or`/`not` nested more
+    than MAX_NESTING deep, or a list of more than MAX_LISTED values; counted without
+    recursion, so no filter can exhaust the stack here."""
+    terms, pending = 0, [(spec or {}, 0)]
+    while pending:
+        part, depth = pending.pop()
+        if depth > MAX_NESTING:
+            raise invalid(f"A filter nests and/or/not at most {MAX_NESTING} deep.", *field)
+        for key, value in part.items():
+            if value is None:
+                continue
+            if key in ("and", "or"):
+                pending.extend((item, depth + 1) for item in value)
+            elif key == "not":
+                pending.append((value, depth + 1))
+            else:
+                terms += len(value) if key == "tags" else 1
+                listed = [v for v in (value.values() if isinstance(value, dict) else [value]) if isinstance(v, list)]
+                if any(len(v) > MAX_LISTED for v in listed):
+                    raise invalid(f"A filter's list has at most {MAX_LISTED} values.", *field)
+        if terms > MAX_TERMS:
+            raise invalid(f"A filter has at most {MAX_TERMS} comparisons.", *field)
 
 
 def string_condition(column: ColumnBase, spec: dict, field: tuple) -> list:
@@ -39,13 +85,15 @@ def string_condition(column: ColumnBase, spec: dict, field: tuple) -> list:
         elif op == "ne":
             conditions.append(column != value)
         elif op == "in":
-            conditions.append(column.in_(list(value)) if value else SQL("1 = 0"))
+            conditions.append(any_of(column, value))
         elif op == "notIn":
             if value:
-                conditions.append(column.not_in(list(value)))
+                conditions.append(~any_of(column, value))
         elif op == "like":
+            check_pattern(value, (*field, op))
             conditions.append(_like(column, value))
         elif op == "ilike":
+            check_pattern(value, (*field, op))
             conditions.append(_ilike(column, value))
         else:
             raise invalid(f"Unknown string operator {op!r}.", *field)
@@ -61,7 +109,7 @@ def int_condition(column: ColumnBase, spec: dict, field: tuple) -> list:
         if value is None:
             continue
         if op == "in":
-            conditions.append(column.in_(list(value)) if value else SQL("1 = 0"))
+            conditions.append(any_of(column, value))
         elif op in INT_OPS:
             conditions.append(getattr(column, INT_OPS[op])(value))
         else:
@@ -84,21 +132,17 @@ def time_condition(column: ColumnBase, spec: dict) -> list:
 
 
 def _all(conditions: list):
+    # One flat list: peewee nests `a & b & c` one level a term, and SQLite's parser stack
+    # overflows at about a hundred levels.
     if not conditions:
         return SQL("1 = 1")
-    result = conditions[0]
-    for condition in conditions[1:]:
-        result = result & condition
-    return result
+    return conditions[0] if len(conditions) == 1 else NodeList(conditions, " AND ", parens=True)
 
 
 def _any(conditions: list):
     if not conditions:
         return SQL("1 = 0")
-    result = conditions[0]
-    for condition in conditions[1:]:
-        result = result | condition
-    return result
+    return conditions[0] if len(conditions) == 1 else NodeList(conditions, " OR ", parens=True)
 
 
 class _Entity:
@@ -121,6 +165,8 @@ class _Entity:
         return fn.EXISTS(table.select(SQL("1")).where(_all(conditions)))
 
     def compile(self, spec: dict | None, field: tuple = ("filter",)):
+        if len(field) == 1:
+            check_size(spec, field)
         if not spec:
             return SQL("1 = 1")
         conditions = []

@@ -11,6 +11,7 @@ from typing import Awaitable, Callable, Sequence
 from peewee import fn
 
 from resolvers.access import Viewer, readable_models
+from resolvers.errors import RegistryError, invalid
 from resolvers.filter_string import parse_model_filter, parse_version_filter
 from resolvers.filters import model_filter, version_filter
 from resolvers.paging import (
@@ -83,8 +84,16 @@ class Search:
         return (json.dumps(self.filter_spec, sort_keys=True, default=str), order, self.request.key)
 
 
-def combine(filter_spec: dict | None, query: str | None, parse) -> dict:
-    parts = [p for p in (filter_spec or {}, parse(query)) if p]
+def checked_spec(compiler, filter_spec: dict | None, query: str | None, parse) -> dict:
+    """The typed filter and the parsed query string ANDed, each refused (at its own
+    argument) if it cannot be compiled, before any page is fetched."""
+    parsed = parse(query)
+    compiler.compile(filter_spec)
+    try:
+        compiler.compile(parsed, ("query",))
+    except RegistryError as error:
+        raise invalid(error.message, "query") from None
+    parts = [p for p in (filter_spec or {}, parsed) if p]
     if len(parts) == 2:
         return {"and": parts}
     return parts[0] if parts else {}
@@ -92,15 +101,13 @@ def combine(filter_spec: dict | None, query: str | None, parse) -> dict:
 
 def model_search(filter_spec, query, order_by, first, after, last, before) -> Search:
     keys = model_keys(order_by)
-    spec = combine(filter_spec, query, parse_model_filter)
-    model_filter.compile(spec)  # refuse a bad filter before any page is fetched
+    spec = checked_spec(model_filter, filter_spec, query, parse_model_filter)
     return Search(spec, tuple(keys), page_request(first, after, last, before, keys))
 
 
 def version_search(filter_spec, query, order_by, first, after, last, before) -> Search:
     keys = version_keys(order_by)
-    spec = combine(filter_spec, query, parse_version_filter)
-    version_filter.compile(spec)
+    spec = checked_spec(version_filter, filter_spec, query, parse_version_filter)
     return Search(spec, tuple(keys), page_request(first, after, last, before, keys))
 
 
