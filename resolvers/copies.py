@@ -15,7 +15,7 @@ SOURCE = ("input", "source")
 def copy(change: Change, source_name: str, source_version: int | None, source_alias: str | None,
          destination_name: str, aliases, idempotency_key) -> ModelVersion:
     change.require_signed_in()
-    validation.model_name(destination_name, "input", "destinationName")
+    destination_name = validation.model_name(destination_name, "input", "destinationName")
     if (source_version is None) == (source_alias is None):
         raise invalid("Give exactly one of source.version and source.alias.", *SOURCE)
     alias_names = list(aliases or [])

@@ -12,6 +12,7 @@ ALIAS = ("input", "alias")
 
 def model(name: str, field: tuple = NAME, lock: bool = False, viewer: Viewer | None = None) -> RegisteredModel:
     """The model named `name`; NOT_FOUND when missing or, given a viewer, unreadable to it."""
+    name = validation.nfc(name)
     query = RegisteredModel.select().where(RegisteredModel.name == name)
     if lock:
         # Serialises writers of one model on PostgreSQL. SQLite has no FOR UPDATE, and
@@ -26,6 +27,7 @@ def model(name: str, field: tuple = NAME, lock: bool = False, viewer: Viewer | N
 def version(name: str, number: int, name_field: tuple = NAME, version_field: tuple = VERSION,
             viewer: Viewer | None = None):
     validation.version_number(number, *version_field)
+    name = validation.nfc(name)
     found = (version_rows()
              .where((RegisteredModel.name == name) & (ModelVersion.version == number))
              .first())

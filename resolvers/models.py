@@ -38,7 +38,7 @@ def already_exists(name: str, *field: str) -> RegistryError:
 
 def create(change: Change, name: str, description: str | None, tags) -> RegisteredModel:
     change.require_signed_in()
-    validation.model_name(name)
+    name = validation.model_name(name)
     validation.text(description, "description", "input", "description")
     tag_values = validation.tags(tags, "input", "tags")
     model, created = insert_model(change, name, description, tag_values)
@@ -64,7 +64,8 @@ def update(change: Change, name: str, description) -> RegisteredModel:
 def rename(change: Change, name: str, new_name: str) -> RegisteredModel:
     model = lookups.model(name, lock=True, viewer=change.viewer)
     change.require(model, access.CAN_MANAGE, "Renaming")
-    validation.model_name(new_name, "input", "newName")
+    new_name = validation.model_name(new_name, "input", "newName")
+    name = model.name
     if new_name == name:
         return model
     if RegisteredModel.select().where(RegisteredModel.name == new_name).exists():

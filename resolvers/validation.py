@@ -4,6 +4,7 @@ Each check raises INVALID_ARGUMENT naming the input field at fault, and returns 
 value as it is to be stored.
 """
 import re
+import unicodedata
 from urllib.parse import unquote
 
 from resolvers.errors import invalid
@@ -18,17 +19,49 @@ MAX_IDEMPOTENCY_KEY = 255
 MAX_PAGE = 1000
 DEFAULT_PAGE = 50
 
+# Control (Cc), format (Cf: bidi overrides, zero-width), private-use, unassigned, and
+# separators: characters that make one name look like another.
+HIDDEN_CATEGORIES = {"Cc", "Cf", "Co", "Cn", "Zl", "Zp", "Zs"}
+URI_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+SOURCE_SCHEMES = frozenset({
+    "s3", "s3a", "s3n", "gs", "wasb", "wasbs", "abfs", "abfss", "adl", "hdfs", "viewfs", "dbfs", "file",
+    "runs", "models", "mlflow-artifacts", "http", "https", "ftp", "sftp",
+})
 TAG_KEY = re.compile(r"[/\w.\- :]*")
 ALIAS = re.compile(r"[\w\-]*")
 RESERVED_VERSION_ALIAS = re.compile(r"[vV][0-9]+")
 STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 
 
+def nfc(name: str) -> str:
+    """Names are stored and looked up in Unicode's composed form (NFC), so 'é' typed as one
+    character or as 'e' and an accent is one name."""
+    return unicodedata.normalize("NFC", name)
+
+
+def _hidden_character(text: str) -> str | None:
+    """The first character that does not show as itself (control, format, bidi, zero-width,
+    separators other than the space), as U+XXXX."""
+    for char in text:
+        if char != " " and unicodedata.category(char) in HIDDEN_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
 def model_name(name: str, *field: str) -> str:
+    """The name as stored (NFC). Look-alike names are refused: no characters that do not
+    show (newlines, tabs, bidi overrides, zero-width), no spaces around it."""
     field = field or ("input", "name")
+    name = nfc(name)
     trimmed = name.strip()
     if not trimmed:
         raise invalid("A model name must not be empty.", *field)
+    if trimmed != name:
+        raise invalid(f"A model name may not start or end with white space: {name!r}.", *field)
+    hidden = _hidden_character(name)
+    if hidden:
+        raise invalid(f"A model name may not contain control, format or invisible characters ({hidden}).", *field)
     if len(name) > MAX_NAME:
         raise invalid(f"A model name has at most {MAX_NAME} characters; got {len(name)}.", *field)
     if "/" in name or ":" in name:
@@ -110,10 +143,20 @@ def version_number(version: int, *field: str) -> int:
 
 
 def source(uri: str, *field: str) -> str:
+    """A location a frontend may turn into a link: a path, or a URI whose scheme is a
+    storage one (never `javascript:`, `data:` and the like)."""
     if not uri or not uri.strip():
         raise invalid("A source must not be empty.", *field)
     if len(uri) > MAX_TEXT:
         raise invalid(f"A source has at most {MAX_TEXT} characters; got {len(uri)}.", *field)
+    # Browsers drop control characters in a link (`java\tscript:`) and spaces before it.
+    hidden = _hidden_character(uri) or (uri != uri.strip() and "surrounding white space")
+    if hidden:
+        raise invalid(f"A source may not contain control or invisible characters ({hidden}).", *field)
+    scheme = URI_SCHEME.match(uri)
+    if scheme and scheme[1].lower() not in SOURCE_SCHEMES and not WINDOWS_DRIVE.match(uri):
+        raise invalid(f"A source's URI scheme is one of {', '.join(sorted(SOURCE_SCHEMES))}, or none (a path); "
+                      f"got {scheme[1]!r}.", *field)
     # Decode until stable so that %2e%2e (or %252e%252e) cannot smuggle a '..' segment.
     decoded, previous = uri, None
     while decoded != previous:

@@ -56,7 +56,7 @@ def insert_version(change: Change, model: RegisteredModel, *, source, download_u
 def create(change: Change, name, source, run_id, run_link, description, tags, create_model_if_missing,
            idempotency_key) -> ModelVersion:
     change.require_signed_in()
-    validation.model_name(name)
+    name = validation.model_name(name)
     validation.short_text(run_id, "run id", validation.MAX_RUN_ID, "input", "runId")
     validation.text(run_link, "run link", "input", "runLink")
     validation.text(description, "description", "input", "description")

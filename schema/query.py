@@ -19,7 +19,7 @@ from resolvers.search import (
     version_search,
     versions_page,
 )
-from resolvers.validation import DEFAULT_PAGE, page_size, version_number
+from resolvers.validation import DEFAULT_PAGE, nfc, page_size, version_number
 from schema.access_types import Viewer
 from schema.connections import Connection
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
@@ -76,7 +76,7 @@ async def _visible(info: Info, type_name: str, row) -> bool:
 
 async def _model_id(info: Info, name: str) -> int | None:
     """The id of the model called `name`, if there is one the viewer may read."""
-    model = await info.context.loaders.model_by_name.load(name)
+    model = await info.context.loaders.model_by_name.load(nfc(name))
     return model.id if model and await info.context.can_read(model.id) else None
 
 

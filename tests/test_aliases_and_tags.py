@@ -43,7 +43,9 @@ def resolve(gql, alias: str, name: str = "m") -> tuple[int | None, int | None]:
 # ---- alias names ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("alias", ["", "a.b", "a b", "a/b", "a:b", "a@b", "a+b", "x" * 256, " champion", "champion\n"])
+@pytest.mark.parametrize("alias", ["", "a.b", "a b", "a/b", "a:b", "a@b", "a+b", "x" * 256, " champion", "champion\n",
+                                   "champ\u202eion", "champ\u200bion", "champion\u200d", "\ufeffchampion",
+                                   "champion\t", "champ\u00a0ion", "champion\u0301"])
 def test_alias_breaking_the_syntax_is_refused(gql, alias):
     versions(gql)
     refused(set_alias(gql, alias, 1), "INVALID_ARGUMENT", ["input", "alias"])

@@ -48,9 +48,12 @@ def find_version(gql, name: str = "m", version: int = 1) -> dict | None:
 
 BAD_NAMES = ["", " ", " \t\n ", "a/b", "team/iris", "a:b", "models:/iris", "..", "../iris", "./iris",
              "iris/..", "x" * 257]
+# Names that pass for another: characters that do not show, and surrounding spaces.
+LOOK_ALIKE_NAMES = ["iris\nprod", "iris\tprod", "iris\u202eprod", "iris\u200bprod", "iris\u200d", "\ufeffiris",
+                    "iris\u00a0prod", "iris\u2028", " iris", "iris ", "\x7firis"]
 
 
-@pytest.mark.parametrize("name", BAD_NAMES)
+@pytest.mark.parametrize("name", BAD_NAMES + LOOK_ALIKE_NAMES)
 def test_model_name_breaking_a_rule_is_refused_and_creates_nothing(gql, name):
     refused(gql.mutate("createRegisteredModel", MODEL, name=name), "INVALID_ARGUMENT", ["input", "name"])
     assert model_names(gql) == []
@@ -63,7 +66,7 @@ def test_model_name_within_the_rules_is_stored_as_given(gql, name):
     assert find_model(gql, name)["name"] == name
 
 
-@pytest.mark.parametrize("name", ["a/b", "a:b", "..", "./x", " ", "x" * 257])
+@pytest.mark.parametrize("name", ["a/b", "a:b", "..", "./x", " ", "x" * 257, "m\u202e", " m2"])
 @pytest.mark.parametrize("mutation, fields, field", [
     ("renameRegisteredModel", {"name": "m"}, ["input", "newName"]),
     ("createModelVersion", {"source": "s3://b/x", "createModelIfMissing": True}, ["input", "name"]),
@@ -75,6 +78,14 @@ def test_model_name_rules_hold_wherever_a_model_gets_a_name(gql, name, mutation,
     refused(gql.mutate(mutation, **fields, **{name_key: name}), "INVALID_ARGUMENT", field)
     assert model_names(gql) == ["m"]
     assert find_model(gql, "m")["versions"]["totalCount"] == 1
+
+
+def test_model_names_are_stored_composed_and_found_either_way(gql):
+    """'é' as one character (NFC) or as 'e' and a combining accent (NFD) is one name."""
+    assert create_model(gql, "caf\u0065\u0301")["name"] == "caf\u00e9"
+    assert find_model(gql, "caf\u0065\u0301")["name"] == "caf\u00e9"
+    refused(gql.mutate("createRegisteredModel", MODEL, name="caf\u00e9"), "ALREADY_EXISTS", ["input", "name"])
+    assert model_names(gql) == ["caf\u00e9"]
 
 
 def test_model_names_are_unique(gql):
@@ -305,6 +316,9 @@ def test_version_number_below_one_is_refused_by_queries(gql, document):
 @pytest.mark.parametrize("source", [
     "", "   ", "..", "../model", "s3://b/../x", "s3://b/x/..", "s3://b/%2e%2e/x", "s3://b/%2E%2E/x",
     "s3://b/%252e%252e/x", "s3://b/%25252e%25252e/x", "s3://b/..%2fx", "s3://b/.%2e/x", "C:\\models\\..\\x",
+    # what a frontend would turn into a script or an unexpected link
+    "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox", "s3://b/x\n", "s3://b/\u202ex",
 ])
 def test_source_empty_or_with_a_dotdot_segment_is_refused(gql, source):
     create_model(gql, "m")
@@ -314,7 +328,10 @@ def test_source_empty_or_with_a_dotdot_segment_is_refused(gql, source):
 
 
 @pytest.mark.parametrize("source", ["s3://b/a..b/x", "s3://b/.../x", "s3://b/x..", "s3://b/./x",
-                                    "runs:/0123abcd/model", "file:///tmp/m%20odel", "dbfs:/a/b"])
+                                    "runs:/0123abcd/model", "file:///tmp/m%20odel", "dbfs:/a/b",
+                                    "gs://b/m", "abfss://c@a.dfs.core.windows.net/m", "https://host/m.tar.gz",
+                                    "mlflow-artifacts:/1/abc/artifacts/m", "/abs/path/model", "rel/path",
+                                    "C:\\models\\m"])
 def test_source_without_a_dotdot_segment_is_stored_as_given(gql, source):
     made = create_version(gql, "m", source=source)
     assert (made["source"], made["downloadUri"]) == (source, source)
