@@ -1,6 +1,7 @@
 """The running service: Starlette with the GraphQL endpoint, GraphiQL and a health check."""
 import contextlib
 import logging
+import re
 import uuid
 
 from starlette.applications import Starlette
@@ -12,13 +13,14 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.auth import Authentication
 from gateway.http import RegistryGraphQL
-from gateway.limits import BodySizeLimit
+from gateway.limits import BodyLimits
 from gateway.settings import Settings
 from resolvers.context import RequestContext
 from schema.build import build_schema
 from store.database import Store
 
 log = logging.getLogger("registry.gateway")
+PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
@@ -29,7 +31,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or Store(settings.database_url, settings.pool_size)
 
     async def context(request, response) -> RequestContext:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = request.headers.get("x-request-id", "")
+        if not PLAIN_REQUEST_ID.fullmatch(request_id):  # it reaches logs and error messages
+            request_id = uuid.uuid4().hex
         if isinstance(response, Response):  # not for a WebSocket, whose headers are the request's
             response.headers["x-request-id"] = request_id
         return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id)
@@ -60,7 +64,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         authentication.append(guard)
         return guard
 
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)]
+    middleware = [Middleware(BodyLimits, max_bytes=settings.limits.max_body_bytes,
+                             timeout_seconds=settings.limits.body_timeout_seconds)]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_headers=["authorization", "content-type"]))

@@ -127,10 +127,14 @@ class RegistryGraphQL(GraphQL):
         return sub_response
 
     def create_response(self, response_data, sub_response):
+        never_started = isinstance(response_data, dict) and _never_started(response_data)
+        if never_started:
+            # GraphQL: when a request fails before execution, `data` is not present at all.
+            response_data = {key: value for key, value in response_data.items() if key != "data"}
         response = super().create_response(response_data, sub_response)
         if getattr(sub_response, "wants_graphql_response", False):
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if isinstance(response_data, dict) and _never_started(response_data):
+            if never_started:
                 response.status_code = 400
         return response
 

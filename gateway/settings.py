@@ -31,6 +31,10 @@ def _switch(name: str) -> bool:
     return os.environ.get(name, "on").lower() not in ("off", "false", "0")
 
 
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def limits_from_env() -> Limits:
     return Limits(
         max_page_size=_int("REGISTRY_MAX_PAGE_SIZE", Limits.max_page_size),
@@ -39,6 +43,13 @@ def limits_from_env() -> Limits:
         max_tokens=_int("REGISTRY_MAX_TOKENS", Limits.max_tokens),
         max_nodes=_int("REGISTRY_MAX_NODES", Limits.max_nodes),
         max_body_bytes=_int("REGISTRY_MAX_BODY_BYTES", Limits.max_body_bytes),
+        body_timeout_seconds=_float("REGISTRY_BODY_TIMEOUT_SECONDS", Limits.body_timeout_seconds),
+        max_response_bytes=_int("REGISTRY_MAX_RESPONSE_BYTES", Limits.max_response_bytes),
+        max_node_ids=_int("REGISTRY_MAX_NODE_IDS", Limits.max_node_ids),
+        max_mutation_fields=_int("REGISTRY_MAX_MUTATION_FIELDS", Limits.max_mutation_fields),
+        max_write_bytes=_int("REGISTRY_MAX_WRITE_BYTES", Limits.max_write_bytes),
+        write_rate=_float("REGISTRY_WRITE_RATE", Limits.write_rate),
+        write_burst=_int("REGISTRY_WRITE_BURST", Limits.write_burst),
     )
 
 

@@ -31,6 +31,14 @@ class Limits:
     max_tokens: int = 5_000
     max_nodes: int = 100_000
     max_body_bytes: int = 1_000_000
+    body_timeout_seconds: float = 10.0
+    max_response_bytes: int = 20_000_000
+    max_node_ids: int = 100  # ids in one `nodes(ids:)`, as GitHub's
+    max_mutation_fields: int = 10  # mutation root fields in one request, as MLflow's batch limit
+    max_write_bytes: int = 2_000_000  # text the mutations of one request may write
+    # Writes (mutation root fields) per second for each principal; 0 is no limit.
+    write_rate: float = 0.0
+    write_burst: int = 20
 
 
 @dataclass

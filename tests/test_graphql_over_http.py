@@ -98,3 +98,36 @@ def test_a_failing_field_does_not_cancel_a_sibling_sharing_its_loads(gql):
                        'b: registeredModel(name: "m") { permissionLevel } }')
     assert body["data"]["b"] == {"permissionLevel": "CAN_MANAGE"}
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE, "application/json"])
+@pytest.mark.parametrize("body", [
+    {"query": "{ registeredModels "},
+    {"query": "{ nope }"},
+    {"query": "query($n: Int!) { modelVersion(name: \"m\", version: $n) { version } }", "variables": {"n": "x"}},
+    {"query": "{ registeredModels(first: 1001) { totalCount } }"},
+])
+def test_a_request_that_cannot_start_has_no_data_entry(server_url, accept, body):
+    """GraphQL: 'If an error was raised before execution begins, the data entry should not
+    be present in the result.'"""
+    answer = httpx.post(f"{server_url}/graphql", json=body, headers={"accept": accept}).json()
+    assert "data" not in answer and answer["errors"], answer
+
+
+def test_an_execution_error_keeps_its_data_entry(server_url):
+    answer = post(server_url, {"query": "{ registeredModels(first: -1) { totalCount } }"}).json()
+    assert "data" in answer and answer["data"] is None
+
+
+@pytest.mark.parametrize("given", ["client-42", "0af7651916cd43dd8448eb211c80319c", "a.b:c_d-e"])
+def test_a_plain_request_id_is_kept(server_url, given):
+    response = httpx.post(f"{server_url}/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": given})
+    assert response.headers["x-request-id"] == given
+
+
+@pytest.mark.parametrize("given", ["<img src=x>", "a" * 65, "with space", "ünï"])
+def test_a_request_id_that_is_long_or_not_plain_is_replaced(server_url, given):
+    response = httpx.post(f"{server_url}/graphql", json={"query": "{ __typename }"},
+                          headers=[(b"x-request-id", given.encode())])
+    replaced = response.headers["x-request-id"]
+    assert replaced != given and len(replaced) == 32 and replaced.isalnum()

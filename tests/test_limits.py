@@ -4,6 +4,9 @@ configurable; and the browser-facing allow-lists (CORS, WebSocket origins) and t
 introspection switch."""
 import dataclasses
 import json
+import socket
+import time
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -251,6 +254,38 @@ def test_a_tighter_body_limit_refuses_what_the_default_allows(server_url, serve_
     assert httpx.post(f"{server_url}/graphql", content=body,
                       headers={"content-type": "application/json"}).status_code == 200
     assert _model_exists(gql, "mid-size")
+
+
+def test_a_body_that_trickles_in_is_refused_with_408(serve_with, gql, count_statements):
+    """A client that sends part of its body and stalls holds the connection only until the
+    body deadline: then 408 with a code, the connection closed, nothing run."""
+    url = serve_with(limits=Limits(body_timeout_seconds=0.5))
+    body = json.dumps({"query": _create("trickled")}).encode()
+    head = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with count_statements() as statements, socket.create_connection(urlsplit(url)[1].split(":")) as sock:
+        sock.settimeout(20)
+        sock.sendall(head + body[:10])
+        answer = b""
+        while chunk := sock.recv(65536):  # the server closes the connection after answering
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert b" 408 " in status_line, answer
+    assert json.loads(rest.partition(b"\r\n\r\n")[2])["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
+    assert statements == [] and not _model_exists(gql, "trickled")
+
+
+def test_a_body_sent_in_pieces_within_the_deadline_is_served(serve_with, gql):
+    url = serve_with(limits=Limits(body_timeout_seconds=5))
+
+    def pieces():
+        body = json.dumps({"query": _create("in-pieces")}).encode()
+        yield body[:10]
+        time.sleep(0.2)
+        yield body[10:]
+
+    response = httpx.post(f"{url}/graphql", content=pieces(), headers={"content-type": "application/json"})
+    assert response.status_code == 200 and _model_exists(gql, "in-pieces")
 
 
 def test_the_page_size_limit_is_configurable(gql, serve_with):
