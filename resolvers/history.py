@@ -50,8 +50,11 @@ def visible_activities(viewer: Viewer):
     return about_models | about_accounts
 
 
-def is_visible(activity_id: int, viewer: Viewer) -> bool:
-    return Activity.select().where((Activity.id == activity_id) & visible_activities(viewer)).exists()
+def visible_ids(activity_ids: list[int], viewer: Viewer) -> dict[int, bool]:
+    """Which of the activities the viewer may see (one statement)."""
+    seen = {i for (i,) in Activity.select(Activity.id).where(
+        any_of(Activity.id, activity_ids) & visible_activities(viewer)).tuples()}
+    return {i: i in seen for i in activity_ids}
 
 
 def _visible(search: Search, viewer: Viewer):

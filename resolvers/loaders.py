@@ -33,6 +33,10 @@ class Loaders:
         return self._keyed(lambda ids: access.levels_on(self.viewer, ids))
 
     @cached_property
+    def activity_visible_by_id(self) -> DataLoader:
+        return self._keyed(lambda ids: history.visible_ids(ids, self.viewer))
+
+    @cached_property
     def permissions_by_model_id(self) -> DataLoader:
         return self._listed(queries.permissions_by_model)
 

@@ -2,10 +2,11 @@
 from datetime import datetime
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from schema.access_types import AccessToken, User
+from schema.document_cache import CachedDocuments
 from schema.errors import ErrorReporting, label_document_error
 from schema.guards import RefuseUnstorableText
 from schema.history_types import Activity, Comment, TransitionRequest
@@ -13,6 +14,7 @@ from schema.limits import Limits, query_limits
 from schema.mutation import Mutation
 from schema.plans import planned_executor
 from schema.query import Query
+from schema.response_budget import response_budget
 from schema.scalars import DATETIME
 from schema.types import ModelVersion, RegisteredModel
 
@@ -34,10 +36,10 @@ def build_schema(limits: Limits | None = None, introspection: bool = True,
     extensions = [
         ErrorReporting,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        ParserCache,
-        ValidationCache,
+        CachedDocuments,
         query_limits(limits),
         RefuseUnstorableText,
+        response_budget(limits.max_response_bytes),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

@@ -7,7 +7,7 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import RegistryError
 from resolvers.validation import refuse_unstorable, unstorable
-from schema.by_document import ByDocument
+from schema.document_cache import DOCUMENTS
 
 
 class _UnstorableLiterals(Visitor):
@@ -34,11 +34,9 @@ class RefuseUnstorableText(SchemaExtension):
     """No text the registry stores or searches may hold a NUL or a lone surrogate: refuse
     the operation, whichever argument or variable carries it, before anything runs.
 
-    A document's literals are checked once: the parser cache hands the same document
+    A document's literals are checked once: the document cache hands the same document
     object to every request with the same text (walking it took a fifth of a small
     request)."""
-
-    checked = ByDocument(256)
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -48,7 +46,7 @@ class RefuseUnstorableText(SchemaExtension):
             context.result = _refusal(error.message, error.field)
         else:
             document = context.graphql_document
-            problem = self.checked.get(document, lambda: _literal_problem(document)) if document else None
+            problem = document and DOCUMENTS.remember(document, "literals", lambda: _literal_problem(document))
             if problem:
                 context.result = _refusal(problem, None)
         yield

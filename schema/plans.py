@@ -35,11 +35,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from resolvers.loaders import MAX_BATCH
-from schema.batching import Batch
-from schema.by_document import ByDocument
+from schema.batching import Batch, load_level
+from schema.document_cache import DOCUMENTS
 from store.rows import attribute_column
-
-MAX_PLANS = 256  # compiled documents kept; the parser cache keeps their AST alive anyway
 
 
 class NotPlanned(Exception):
@@ -81,11 +79,11 @@ class Planner:
 
     def __init__(self, strawberry_schema):
         self.strawberry_schema = strawberry_schema
-        self.plans = ByDocument(MAX_PLANS)  # operation node -> Selection, or None: not planned
 
     def plan_for(self, executor) -> Selection | None:
-        return self.plans.get(executor.operation,
-                              lambda: self._compile(executor) if _plannable(executor) else None)
+        """The operation's plan, or None: not planned. Kept with the cached document."""
+        return DOCUMENTS.remember(executor.operation, ("plan", self),
+                                  lambda: self._compile(executor) if _plannable(executor) else None)
 
     def _compile(self, executor) -> Selection | None:
         schema = executor.schema
@@ -207,10 +205,7 @@ class _Run:
 
     async def _batched(self, batch: Batch, objects: list, kwargs: dict) -> list:
         keys = [batch.key_of(o, **kwargs) for o in objects]
-        fetch = getattr(self.info.context.loaders, batch.loader).load_fn
-        values = []
-        for start in range(0, len(keys), MAX_BATCH):
-            values += await fetch(keys[start:start + MAX_BATCH])
+        values = await load_level(getattr(self.info.context.loaders, batch.loader), keys, MAX_BATCH)
         if batch.then is None:
             return values
         then, info = batch.then, self.info

@@ -1,10 +1,11 @@
 """Read access to the registry: lookups by name, by global ID, and searches with paging."""
+import asyncio
 from typing import Optional
 
 import strawberry
 from strawberry.types import Info
 
-from resolvers import history, reviews
+from resolvers import reviews
 from resolvers.errors import invalid, not_found
 from resolvers.global_ids import from_global_id, pk_of
 from resolvers.history import activities_page, activity_search, count_activities
@@ -67,7 +68,7 @@ async def _visible(info: Info, type_name: str, row) -> bool:
     if type_name in ("User", "AccessToken"):
         return viewer.is_admin or viewer.user_id == (row.id if type_name == "User" else row.user_id)
     if type_name == "Activity":
-        return await context.store.run(history.is_visible, row.id, viewer)
+        return await context.loaders.activity_visible_by_id.load(row.id)
     if type_name == "Comment":
         version = await context.loaders.version_by_id.load(row.version_id)
         return version is not None and await context.can_read(version.model_id)
@@ -97,9 +98,10 @@ class Query:
     async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
         return await load_node(info, id)
 
-    @strawberry.field
+    @strawberry.field(description="At most 100 ids (REGISTRY_MAX_NODE_IDS); one statement per type of node.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Optional[Node]]:
-        return [await load_node(info, global_id) for global_id in ids]
+        # Loaded together, so each type's loader fetches all its ids at once.
+        return list(await asyncio.gather(*(load_node(info, global_id) for global_id in ids)))
 
     @strawberry.field
     async def registered_model(self, info: Info, name: str) -> Optional[RegisteredModel]:

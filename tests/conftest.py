@@ -7,6 +7,8 @@ over HTTP with the operations in playground/.
 import contextlib
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +23,8 @@ from resolvers import accounts
 from store.database import Store
 from store.tables import ALL_TABLES, User
 
-PLAYGROUND = Path(__file__).resolve().parent.parent / "playground"
+ROOT = Path(__file__).resolve().parent.parent
+PLAYGROUND = ROOT / "playground"
 USER_ERRORS = "userErrors { field message code }"
 
 
@@ -233,6 +236,66 @@ def _signing_in(url, store):
     finally:
         for http in clients:
             http.close()
+
+
+@pytest.fixture
+def serve_with(store):
+    """`serve_with(**settings)`: the base URL of a local-mode server with those Settings,
+    over the test store."""
+    stack = []
+
+    def start(**settings) -> str:
+        manager = serving(create_app(Settings(**settings), store=store))
+        stack.append(manager)
+        return manager.__enter__()
+
+    yield start
+    for manager in reversed(stack):
+        manager.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def server_process(store):
+    """`server_process(**env)`: `registry-gateway serve` in a process of its own over the test
+    database (local mode, admin "tester"), for what only a process shows, such as its
+    memory; yields its base URL and pid. Stopped at the end of the module."""
+    started = []
+
+    def start(**env) -> tuple[str, int]:
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--database", store.url],
+            cwd=ROOT, env={**os.environ, "REGISTRY_LOCAL_USER": LOCAL_ADMIN, **env},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    return url, process.pid
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def peak_memory_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM) since it started or since reset_peak_memory."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc/PID/status")
+
+
+def reset_peak_memory(pid: int) -> None:
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # Linux: resets VmHWM to the current RSS
 
 
 @pytest.fixture

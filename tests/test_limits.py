@@ -13,10 +13,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from gateway.app import create_app
 from gateway.settings import Settings
 from schema.limits import Limits
-from tests.conftest import serving
 
 GENERIC_CODES = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "INTERNAL", "INVALID_ARGUMENT", None}
 DASH = "https://dash.example"
@@ -200,22 +198,6 @@ def test_a_body_just_under_the_limit_runs(server_url, gql):
 
 
 # --- configurable ----------------------------------------------------------------------------
-
-@pytest.fixture
-def serve_with(store):
-    """`serve_with(**settings)`: the base URL of a local-mode server with those Settings,
-    over the test store."""
-    stack = []
-
-    def start(**settings) -> str:
-        manager = serving(create_app(Settings(**settings), store=store))
-        stack.append(manager)
-        return manager.__enter__()
-
-    yield start
-    for manager in reversed(stack):
-        manager.__exit__(None, None, None)
-
 
 TIGHT = {
     "depth": (Limits(max_depth=3), "{ registeredModels(first: 1) { nodes { versions(first: 1) { nodes { version } } } } }",

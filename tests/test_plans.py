@@ -11,6 +11,7 @@ import pytest
 from gateway.app import create_app
 from gateway.seed import seed
 from gateway.settings import Settings
+from schema.document_cache import DOCUMENTS
 from tests.conftest import LOCAL_ADMIN, operation, serving
 
 MODEL = "risk.fraud-detector-00000"
@@ -97,7 +98,8 @@ def same_answer(servers, document: str, variables: dict) -> dict:
 
 
 def planned_operations(planner) -> set[str]:
-    return {operation.name.value if operation.name else "" for operation, plan in planner.plans.entries.values() if plan}
+    return {operation.name.value if operation.name else ""
+            for operation, plan in DOCUMENTS.remembered(("plan", planner)) if plan}
 
 
 @pytest.mark.parametrize("name, variables", PLAYGROUND_QUERIES,
