@@ -136,7 +136,20 @@ class RegistryGraphQL(GraphQL):
             response.headers["content-type"] = GRAPHQL_RESPONSE
             if never_started:
                 response.status_code = 400
+        retry_after = never_started and _retry_after(response_data)
+        if retry_after:
+            response.status_code = 429
+            response.headers["retry-after"] = str(retry_after)
         return response
+
+
+def _retry_after(body: dict) -> int | None:
+    """Seconds to wait, when the request was refused for its rate (RATE_LIMITED)."""
+    for error in body.get("errors") or ():
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "RATE_LIMITED":
+            return extensions.get("retryAfter")
+    return None
 
 
 def _never_started(body: dict) -> bool:

@@ -98,5 +98,7 @@ class Settings:
             raise ValueError(f"auth is 'local' or 'required', not {self.auth!r}")
         if not 0 < self.limits.max_page_size <= MAX_PAGE:
             raise ValueError(f"REGISTRY_MAX_PAGE_SIZE is from 1 to {MAX_PAGE}")
+        if self.limits.write_rate < 0 or self.limits.write_burst < 1:
+            raise ValueError("REGISTRY_WRITE_RATE is 0 (no limit) or more, REGISTRY_WRITE_BURST at least 1")
         if self.default_permission not in LEVELS:
             raise ValueError(f"REGISTRY_DEFAULT_PERMISSION is one of {', '.join(LEVELS)}")

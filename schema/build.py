@@ -17,6 +17,7 @@ from schema.query import Query
 from schema.response_budget import response_budget
 from schema.scalars import DATETIME
 from schema.types import ModelVersion, RegisteredModel
+from schema.write_limits import write_limits
 
 
 class RegistrySchema(strawberry.Schema):
@@ -38,6 +39,7 @@ def build_schema(limits: Limits | None = None, introspection: bool = True,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         CachedDocuments,
         query_limits(limits),
+        write_limits(limits),
         RefuseUnstorableText,
         response_budget(limits.max_response_bytes),
     ]

@@ -20,6 +20,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.settings import Settings
 from resolvers import accounts
+from schema.limits import Limits
 from store.database import Store
 from store.tables import ALL_TABLES, User
 
@@ -167,12 +168,16 @@ class GraphQLClient:
         return self.data(mutation_document(mutation, selection), input=fields)[mutation]
 
     def batch(self, field: str, input_type: str, inputs: list[dict], selection: str = "__typename") -> list[dict]:
-        """One mutation document calling `field` once per input (run in order); no userErrors."""
-        params = ", ".join(f"$i{n}: {input_type}!" for n in range(len(inputs)))
-        calls = " ".join(f"r{n}: {field}(input: $i{n}) {{ {selection} userErrors {{ message code }} }}"
-                         for n in range(len(inputs)))
-        data = self.data(f"mutation({params}) {{ {calls} }}", **{f"i{n}": item for n, item in enumerate(inputs)})
-        results = [data[f"r{n}"] for n in range(len(inputs))]
+        """Mutation documents calling `field` once per input (run in order), as many to a
+        request as the server allows; no userErrors."""
+        results = []
+        for start in range(0, len(inputs), Limits.max_mutation_fields):
+            chunk = inputs[start:start + Limits.max_mutation_fields]
+            params = ", ".join(f"$i{n}: {input_type}!" for n in range(len(chunk)))
+            calls = " ".join(f"r{n}: {field}(input: $i{n}) {{ {selection} userErrors {{ message code }} }}"
+                             for n in range(len(chunk)))
+            data = self.data(f"mutation({params}) {{ {calls} }}", **{f"i{n}": item for n, item in enumerate(chunk)})
+            results += [data[f"r{n}"] for n in range(len(chunk))]
         assert all(r["userErrors"] == [] for r in results), results
         return results
 
