@@ -15,9 +15,10 @@ from gateway.auth import Authentication
 from gateway.http import RegistryGraphQL
 from gateway.limits import BodyLimits
 from gateway.settings import Settings
+from resolvers import idempotency
 from resolvers.context import RequestContext
 from schema.build import build_schema
-from store.database import Store
+from store.database import Store, now_ms
 
 log = logging.getLogger("registry.gateway")
 PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -53,6 +54,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             applied = store.migrate()
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
+        forgotten = store.write(idempotency.forget_expired, now_ms())
+        if forgotten:
+            log.info("forgot %d idempotency keys older than 24 hours", forgotten)
         if settings.auth == "local":
             authentication[0].start_local_mode()
         yield

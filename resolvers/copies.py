@@ -7,7 +7,7 @@ from resolvers.idempotency import remembered
 from resolvers.models import insert_model
 from resolvers.versions import insert_version
 from store.queries import version_tags
-from store.tables import ModelVersion
+from store.tables import ModelVersion, RegisteredModel
 
 SOURCE = ("input", "source")
 
@@ -24,19 +24,23 @@ def copy(change: Change, source_name: str, source_version: int | None, source_al
     request = {"source": [source_name, source_version, source_alias], "destination": destination_name,
                "aliases": alias_names}
 
-    def make_copy() -> ModelVersion:
+    def check() -> tuple[ModelVersion, RegisteredModel]:
         # An alias is resolved now: the copy is of the version it points at today.
         if source_alias is not None:
             original = lookups.version_by_alias(source_name, source_alias, (*SOURCE, "name"), (*SOURCE, "alias"),
-                                                    viewer=change.viewer)
+                                                viewer=change.viewer)
         else:
             original = lookups.version(source_name, source_version, (*SOURCE, "name"), (*SOURCE, "version"),
-                                           viewer=change.viewer)
+                                       viewer=change.viewer)
         destination, created = insert_model(change, destination_name)
         if not created:
             needed = access.CAN_MANAGE_PRODUCTION if alias_names else access.CAN_EDIT
             change.require(destination, needed, "Copying into it" + (" with aliases" if alias_names else ""),
                            ("input", "destinationName"))
+        return original, destination
+
+    def make_copy(checked) -> ModelVersion:
+        original, destination = checked
         tags = {t.key: t.value for t in version_tags([original.id]).get(original.id, [])}
         source = f"models:/{original.model.name}/{original.version}"
         made = insert_version(
@@ -49,4 +53,4 @@ def copy(change: Change, source_name: str, source_version: int | None, source_al
             point(change, made.model, alias, made)
         return made
 
-    return remembered(change, "copyModelVersion", idempotency_key, request, make_copy)
+    return remembered(change, "copyModelVersion", idempotency_key, request, check, make_copy)

@@ -64,7 +64,7 @@ def create(change: Change, name, source, run_id, run_link, description, tags, cr
     request = {"name": name, "source": source, "runId": run_id, "runLink": run_link,
                "description": description, "tags": tag_values}
 
-    def register() -> ModelVersion:
+    def check() -> tuple[RegisteredModel, str, str]:
         stored_source, download_uri = resolve_source(change, source)
         if create_model_if_missing:
             model, created = insert_model(change, name)
@@ -72,13 +72,17 @@ def create(change: Change, name, source, run_id, run_link, description, tags, cr
             model, created = lookups.model(name, viewer=change.viewer), False
         if not created:
             change.require(model, access.CAN_EDIT, "Registering a version")
+        return model, stored_source, download_uri
+
+    def register(checked) -> ModelVersion:
+        model, stored_source, download_uri = checked
         version = insert_version(change, model, source=stored_source, download_uri=download_uri, run_id=run_id,
                                  run_link=run_link, description=description, tag_values=tag_values)
         change.record("MODEL_VERSION_CREATED", version.model, version, source=stored_source, runId=run_id,
                       runLink=run_link, description=description, tags=tag_values)
         return version
 
-    return remembered(change, "createModelVersion", idempotency_key, request, register)
+    return remembered(change, "createModelVersion", idempotency_key, request, check, register)
 
 
 def update(change: Change, name: str, number: int, description) -> ModelVersion:

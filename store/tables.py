@@ -106,9 +106,11 @@ class ModelAlias(Table):
 
 
 class IdempotencyKey(Table):
-    """A retried mutation carrying the same key returns the version the first call made."""
+    """A retried mutation carrying the same key returns the version the first call made;
+    keys are the principal's own, for 24 hours."""
 
     id = AutoField()
+    principal = CharField(max_length=255, default="")
     operation = CharField(max_length=64)
     key = CharField(max_length=255)
     request_hash = CharField(max_length=64)
@@ -117,7 +119,7 @@ class IdempotencyKey(Table):
 
     class Meta:
         table_name = "idempotency_keys"
-        indexes = ((("operation", "key"), True),)
+        indexes = ((("principal", "operation", "key"), True), (("created_at",), False))
 
 
 

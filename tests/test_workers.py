@@ -16,7 +16,7 @@ import uvicorn
 from uvicorn.server import ServerState
 
 from gateway.serving import NoDelayHttpProtocol
-from store.database import Store
+from store.database import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,10 +118,10 @@ def test_processes_migrating_at_once_apply_each_migration_once(fresh_database_ur
     assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
     outputs = sorted(r.stdout.strip() for r in results)
     assert outputs[0].startswith("applied: 0001") and outputs[1:] == ["up to date"] * 3, outputs
-    fresh = Store(fresh_database_url, pool_size=1)
+    fresh = open_database(fresh_database_url, 1)  # not a Store, which would bind the tables to it
     try:
-        with fresh.db.connection_context():
-            names = [n for (n,) in fresh.db.execute_sql("SELECT name FROM schema_migration ORDER BY name")]
+        with fresh.connection_context():
+            names = [n for (n,) in fresh.execute_sql("SELECT name FROM schema_migration ORDER BY name")]
     finally:
-        fresh.close()
+        fresh.close_all()
     assert names == sorted(set(names)) and len(names) == len(list((ROOT / "store" / "migrations").glob("0*.py")))
