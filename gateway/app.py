@@ -18,7 +18,7 @@ from gateway.settings import Settings
 from resolvers import idempotency
 from resolvers.context import RequestContext
 from schema.build import build_schema
-from store.database import Store, now_ms
+from store.database import Store, StoreUnavailable, now_ms
 
 log = logging.getLogger("registry.gateway")
 PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -43,7 +43,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     graphql = RegistryGraphQL(schema, context, allowed_origins=settings.websocket_origins)
 
     async def healthz(request: Request) -> JSONResponse:
-        await store.ping()
+        try:
+            await store.ping()
+        except StoreUnavailable:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     authentication: list[Authentication] = []

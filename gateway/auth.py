@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from gateway.settings import Settings, is_loopback
 from resolvers import accounts
 from resolvers.access import LEVELS, Viewer
-from store.database import Store
+from store.database import Store, StoreUnavailable
 
 log = logging.getLogger("registry.auth")
 OPEN_PATHS = ("/healthz",)
@@ -68,7 +68,11 @@ class Authentication:
             scheme, _, secret = authorization.partition(" ")
             viewer = None
             if scheme.lower() == "bearer" and secret.strip():
-                viewer = await self.store.run(accounts.authenticate, secret.strip(), self.default_level)
+                try:
+                    viewer = await self.store.run(accounts.authenticate, secret.strip(), self.default_level)
+                except StoreUnavailable:
+                    return _error(503, "UNAVAILABLE", "The registry's database is unavailable just now; retry.",
+                                  {"retry-after": "1"}), None
             if viewer is None:
                 return self.unauthenticated("The access token is unknown, expired or revoked."), None
             return None, viewer

@@ -1,4 +1,8 @@
-"""Domain errors: the expected failures a client is told about as `userErrors`."""
+"""Domain errors: the expected failures a client is told about as `userErrors`; and the
+store's StoreUnavailable, which the schema tells as a retryable UNAVAILABLE."""
+from store.database import StoreUnavailable
+
+__all__ = ["RegistryError", "StoreUnavailable", "invalid", "not_found"]
 
 
 class RegistryError(Exception):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from resolvers.errors import RegistryError
+from resolvers.errors import RegistryError, StoreUnavailable
 
 log = logging.getLogger("registry.errors")
 
@@ -23,6 +23,13 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
             extensions["field"] = list(original.field)
         return GraphQLError(original.message, error.nodes, error.source, error.positions, error.path,
                             extensions=extensions)
+    if isinstance(original, StoreUnavailable):
+        log.warning("request %s: %s at %s", request_id, original, error.path)
+        return GraphQLError(
+            f"The registry's database is unavailable just now. Retry the request; with an idempotencyKey "
+            f"a retried registration is never made twice (request id {request_id}).",
+            error.nodes, error.source, error.positions, error.path,
+            extensions={"code": "UNAVAILABLE", "retryable": True, "requestId": request_id})
     if original is None or isinstance(original, GraphQLError):
         # The document or its variables (a value the type refuses): the client's to fix.
         label_document_error(error)

@@ -8,13 +8,14 @@ import asyncio
 import contextlib
 import fcntl
 import functools
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, urlparse
 
-from peewee import Database, SqliteDatabase
+from peewee import Database, DatabaseError, InterfaceError, OperationalError, SqliteDatabase
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -26,6 +27,42 @@ DEFAULT_URL = "sqlite:///registry.db"
 MIGRATION_LOCK = 0x72656769
 
 T = TypeVar("T")
+log = logging.getLogger("registry.store")
+
+# PostgreSQL conditions under which the same request may succeed if sent again: lost or
+# refused connections (class 08), a server shutting down or terminating the session
+# (57P01-57P03), serialization failures, deadlocks, lock timeouts.
+# What the driver raises for a failure of the database or the connection to it.
+DATABASE_ERRORS = (DatabaseError, InterfaceError)
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03"}
+
+
+class StoreUnavailable(Exception):
+    """The database could not answer now (a lost connection, a lock not granted in time):
+    nothing was changed, and the same request may succeed if sent again."""
+
+
+def _driver_error(error: Exception) -> BaseException:
+    """The driver's own exception, which peewee keeps as `orig`."""
+    return getattr(error, "orig", None) or error.__context__ or error
+
+
+def lost_connection(error: Exception) -> bool:
+    if isinstance(error, InterfaceError):
+        return True  # psycopg2: "connection already closed"
+    code = getattr(_driver_error(error), "pgcode", "")
+    return isinstance(error, OperationalError) and (code is None or code[:2] == "08" or code in ("57P01", "57P02",
+                                                                                                   "57P03"))
+
+
+def retryable(error: Exception) -> bool:
+    if lost_connection(error):
+        return True
+    driver = _driver_error(error)
+    if getattr(driver, "pgcode", None) in RETRYABLE_SQLSTATES:
+        return True
+    # SQLite: another connection held the write lock for longer than busy_timeout.
+    return isinstance(error, OperationalError) and any(w in str(driver) for w in ("database is locked", "busy"))
 
 
 def now_ms() -> int:
@@ -41,7 +78,9 @@ def _lower(text):
 
 
 def open_database(url: str, pool_size: int) -> Database:
-    """A pooled peewee database for `sqlite:///path` or `postgresql://user@host:port/db`."""
+    """A pooled peewee database for `sqlite:///path[?busy_timeout=MS]` (how long a writer
+    waits for another's lock; 30 s by default) or `postgresql://user@host:port/db[?options]`
+    (libpq's options, e.g. `options=-c lock_timeout=5000`)."""
     parsed = urlparse(url)
     options = dict(parse_qsl(parsed.query))
     if parsed.scheme == "sqlite":
@@ -58,7 +97,7 @@ def open_database(url: str, pool_size: int) -> Database:
             pragmas={
                 "journal_mode": "wal",
                 "foreign_keys": 1,
-                "busy_timeout": 30_000,
+                "busy_timeout": int(options.get("busy_timeout", 30_000)),
                 "synchronous": "normal",
                 # LIKE is case-sensitive on every backend (REFERENCE: Search).
                 "case_sensitive_like": 1,
@@ -122,14 +161,48 @@ class Store:
         self.is_sqlite = self.db.__class__ is PooledSqliteDatabase
         table_binding.initialize(self.db)
         self._executor = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="db")
+        self.read_retries = 0
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a read; one whose connection was lost (a restarted or failed-over server)
+        runs once more on a fresh one. Each retry is logged and counted (`read_retries`)."""
+        try:
+            return self._read(fn, args)
+        except DATABASE_ERRORS as error:
+            if not lost_connection(error):
+                self._raise_unavailable_if_retryable(error)
+                raise
+            self.read_retries += 1
+            log.warning("database connection lost (%s); running the read again on a fresh connection",
+                        _driver_error(error))
+            self.db.close_idle()  # the pool's other connections were very likely lost too
+            try:
+                return self._read(fn, args)
+            except DATABASE_ERRORS as again:
+                self._raise_unavailable_if_retryable(again)
+                raise
+
+    def _read(self, fn, args):
         with self.db.connection_context():
             return fn(*args)
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:
-        with self.db.connection_context(), self.db.atomic():
-            return fn(*args)
+        """Run a write as one transaction; a retryable failure rolls it back whole and
+        raises StoreUnavailable (the client may send it again)."""
+        try:
+            with self.db.connection_context(), self.db.atomic():
+                return fn(*args)
+        except DATABASE_ERRORS as error:
+            self._raise_unavailable_if_retryable(error)
+            raise
+
+    def _raise_unavailable_if_retryable(self, error: Exception) -> None:
+        if not retryable(error):
+            return
+        if lost_connection(error):
+            self.db.close_idle()
+        log.warning("database unavailable: %s", _driver_error(error))
+        raise StoreUnavailable(f"The database is unavailable ({type(_driver_error(error)).__name__}).") from error
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a read off the event loop."""

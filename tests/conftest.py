@@ -58,6 +58,17 @@ LOCAL_ADMIN = "tester"
 
 
 @pytest.fixture(autouse=True)
+def no_unexpected_read_retries(store, request):
+    """A read retried on a fresh connection is a fallback that hides a failure: it is logged
+    and counted, and a test during which it happens fails unless it expects it
+    (`@pytest.mark.read_retries(N)`)."""
+    before = store.read_retries
+    yield
+    marker = request.node.get_closest_marker("read_retries")
+    assert store.read_retries - before == (marker.args[0] if marker else 0), "unexpected read retries"
+
+
+@pytest.fixture(autouse=True)
 def empty_registry(store):
     """Every test starts from an empty registry, but for the local-mode server's admin,
     whose user row the running server knows by id."""
@@ -266,10 +277,10 @@ def server_process(store):
     memory; yields its base URL and pid. Stopped at the end of the module."""
     started = []
 
-    def start(**env) -> tuple[str, int]:
+    def start(database: str | None = None, **env) -> tuple[str, int]:
         port = _free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--database", store.url],
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--database", database or store.url],
             cwd=ROOT, env={**os.environ, "REGISTRY_LOCAL_USER": LOCAL_ADMIN, **env},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         started.append(process)
