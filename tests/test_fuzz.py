@@ -667,3 +667,126 @@ def test_malformed_requests_are_refused_as_bad_requests(fuzzer, gql, data):
                 lambda depth: "[" * depth + "]" * depth), "operationName": TEXT | SURROGATE_TEXT}))
         query = "&".join(f"{k}={quote(v.encode('utf-8', 'surrogatepass'))}" for k, v in params.items())
         fuzzer.send("GET", None, {"accept": "application/json"}, f"?{query}")
+
+
+# --- Filter strings, and large or aliased documents ------------------------------------------------
+
+FILTER_ATTRIBUTES = ["name", "run_id", "source_path", "version_number", "current_stage", "alias", "tags.team",
+                     "tag.`my key`", 'tags."k"', "tags.", "tags", "foo", "NAME", "version_number.x"]
+FILTER_OPERATORS = ["=", "!=", "<", "<=", ">", ">=", "LIKE", "like", "ILIKE", "IN", "NOT IN", "not in", "==", "<>",
+                    "~", "", "AND"]
+PATTERN_TEXT = st.text(st.sampled_from(["%", "_", "\\", "a", "é", "'", '"', " ", "\x00"]), max_size=20)
+
+
+@st.composite
+def filter_values(draw) -> str:
+    kind = draw(st.sampled_from(["quoted", "pattern", "long", "integer", "huge", "list", "raw"]))
+    if kind == "quoted":
+        quote_mark = draw(st.sampled_from(["'", '"']))
+        return quote_mark + draw(TEXT).replace(quote_mark, "") + quote_mark
+    if kind == "pattern":
+        return "'" + draw(PATTERN_TEXT).replace("'", "") + "'"
+    if kind == "long":
+        text = draw(st.sampled_from(["%", "a", "é", "\\%"])) * draw(st.sampled_from([9_999, 10_001, 50_001]))
+        return f"'{text}'"
+    if kind == "integer":
+        return str(draw(INT32 | HUGE_INTS))
+    if kind == "huge":
+        return draw(st.sampled_from(["99999999999999999999999", "-99999999999999999999999", "1e999", "0x10", "1.5"]))
+    if kind == "list":
+        items = draw(st.lists(filter_values(), max_size=3)) + ["'x'"] * draw(st.sampled_from([0, 1, 999, 1001]))
+        return "(" + ", ".join(items) + ")"
+    return draw(TEXT)
+
+
+# Mostly comparisons that parse, so that what is past the parser is reached too.
+WELL_FORMED = st.sampled_from([("name", "LIKE"), ("name", "ILIKE"), ("name", "IN"), ("run_id", "NOT IN"),
+                               ("source_path", "LIKE"), ("tags.team", "LIKE"), ("version_number", ">="),
+                               ("version_number", "="), ("name", "=")])
+
+
+@st.composite
+def clauses(draw) -> str:
+    if draw(st.integers(0, 3)):
+        attribute, operator = draw(WELL_FORMED)
+    else:
+        attribute, operator = draw(st.sampled_from(FILTER_ATTRIBUTES)), draw(st.sampled_from(FILTER_OPERATORS))
+    return f"{attribute} {operator} {draw(filter_values())}"
+
+
+@st.composite
+def filter_strings(draw) -> str:
+    count = draw(st.integers(1, 3) | st.sampled_from([100, 101, 600]))
+    chosen = [draw(clauses())] * count if count > 3 else [draw(clauses()) for _ in range(count)]
+    return f" {draw(st.sampled_from(['AND', 'and', 'AND', 'OR']))} ".join(chosen)
+
+
+@st.composite
+def typed_filters(draw, depth: int = 0):
+    """A ModelVersionFilter: nested and/or/not past the limits, long lists, odd patterns."""
+    kind = draw(st.sampled_from(["leaf", "leaf", "and", "or", "not"] if depth < 14 else ["leaf"]))
+    if kind == "leaf":
+        field = draw(st.sampled_from(["name", "runId", "source"]))
+        op = draw(st.sampled_from(["eq", "ne", "like", "ilike", "in", "notIn"]))
+        value = [draw(TEXT)] * draw(st.sampled_from([0, 1, 1001])) if op in ("in", "notIn") else draw(
+            PATTERN_TEXT | st.sampled_from(["%" * 10_001, "a\\"]))
+        return {field: {op: value}}
+    if kind == "not":
+        return {"not": draw(typed_filters(depth + 1))}
+    return {kind: draw(st.lists(typed_filters(depth + 1), max_size=3)) + [{"name": {"ne": "x"}}] * draw(
+        st.sampled_from([0, 100, 101]))}
+
+
+SEARCHES = ["query($q: String) { registeredModels(query: $q) { totalCount nodes { name } } }",
+            "query($q: String) { modelVersions(query: $q, first: 5) { totalCount nodes { version } } }",
+            'query($q: String) { registeredModel(name: "fraud-detector") { versions(first: 5) { totalCount } } '
+            "modelVersions(query: $q, last: 2) { nodes { version } } }"]
+
+
+@fuzz_settings(share=0.1)
+@given(data=st.data())
+def test_generated_filters_never_fail_internally(fuzzer, gql, data):
+    """Filter strings and typed filters of any shape and size: results, or INVALID_ARGUMENT."""
+    fuzzer.seeded(gql)
+    if data.draw(st.booleans(), label="filter string"):
+        fuzzer.graphql(data.draw(st.sampled_from(SEARCHES)), {"q": data.draw(filter_strings())})
+    else:
+        fuzzer.graphql("query($f: ModelVersionFilter) { modelVersions(filter: $f) { totalCount } }",
+                       {"f": data.draw(typed_filters())})
+
+
+@st.composite
+def large_documents(draw, seed: Seed) -> tuple[str, dict]:
+    """Many aliases of a field, many ids, pages near the limits, padding, repeated fragments."""
+    kind = draw(st.sampled_from(["aliases", "ids", "pages", "padding", "fragments", "mutations"]))
+    count = draw(st.sampled_from([1, 10, 11, 99, 100, 101, 199, 200, 201]))
+    if kind == "aliases":
+        field = draw(st.sampled_from(['registeredModel(name: "fraud-detector") { tags { value } versions { '
+                                      "nodes { tags { key value } } } }", "__schema { types { name } }",
+                                      'modelVersion(name: "fraud-detector", version: 1) { comments { body } }',
+                                      "nodes(ids: $ids) { id }"]))
+        return "query($ids: [ID!] = []) { " + " ".join(f"a{n}: {field}" for n in range(count)) + " }", {}
+    if kind == "ids":
+        ids = [draw(st.sampled_from(seed.ids + FORGED_IDS)) for _ in range(3)] * count
+        return "query($i: [ID!]!) { nodes(ids: $i) { id ... on RegisteredModel { versions(first: 1000) { " \
+               "totalCount } } ... on ModelVersion { tags { value } } } }", {"i": ids}
+    if kind == "pages":
+        sizes = [draw(PAGE_SIZES | st.sampled_from([100, 316, 317])) for _ in range(3)]
+        return ("query($a: Int, $b: Int = %d) { registeredModels(first: $a) { nodes { versions(first: $b) { nodes { "
+                "activities(first: %d) { nodes { id } } } } } } }" % (sizes[1], sizes[2])), {"a": sizes[0]}
+    if kind == "padding":
+        return "{ viewer { isAuthenticated } } #" + "x" * draw(st.sampled_from([1, 99_999, 100_001, 900_000])), {}
+    if kind == "fragments":
+        spreads = " ".join(f"a{n}: registeredModels {{ ...M }}" for n in range(min(count, 200)))
+        return f"{{ {spreads} }} fragment M on RegisteredModelConnection {{ nodes {{ name tags {{ value }} }} }}", {}
+    fields = " ".join(f'm{n}: setRegisteredModelTag(input: {{name: "fraud-detector", key: "k{n % 3}", value: $v}}) '
+                      "{ userErrors { code } }" for n in range(min(count, 12)))
+    return f"mutation($v: String!) {{ {fields} }}", {"v": "v" * draw(st.sampled_from([1, 100_000, 200_001]))}
+
+
+@fuzz_settings(share=0.05)
+@given(data=st.data())
+def test_large_and_aliased_documents_never_fail_internally(fuzzer, gql, data):
+    """Documents near and past every limit: answered, or refused with the limit's code."""
+    seed = fuzzer.seeded(gql)
+    fuzzer.graphql(*data.draw(large_documents(seed)))
