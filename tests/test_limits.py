@@ -4,8 +4,10 @@ configurable; and the browser-facing allow-lists (CORS, WebSocket origins) and t
 introspection switch."""
 import dataclasses
 import json
+import re
 import socket
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -285,9 +287,18 @@ def test_limits_and_allow_lists_come_from_the_environment(monkeypatch):
                         "REGISTRY_CORS_ORIGINS": f"{DASH}, https://other.example",
                         "REGISTRY_WEBSOCKET_ORIGINS": DASH, "REGISTRY_INTROSPECTION": "off"}.items():
         monkeypatch.setenv(name, value)
+    new_limits = {"REGISTRY_BODY_TIMEOUT_SECONDS": ("body_timeout_seconds", 2.5),
+                  "REGISTRY_MAX_RESPONSE_BYTES": ("max_response_bytes", 123),
+                  "REGISTRY_MAX_NODE_IDS": ("max_node_ids", 7), "REGISTRY_MAX_MUTATION_FIELDS": ("max_mutation_fields", 2),
+                  "REGISTRY_MAX_WRITE_BYTES": ("max_write_bytes", 456), "REGISTRY_WRITE_RATE": ("write_rate", 0.5),
+                  "REGISTRY_WRITE_BURST": ("write_burst", 9)}
+    for name, (_, value) in new_limits.items():
+        monkeypatch.setenv(name, str(value))
     settings = Settings.from_env()
     assert (settings.limits.max_depth, settings.limits.max_aliases, settings.limits.max_tokens,
             settings.limits.max_nodes, settings.limits.max_body_bytes) == (3, 4, 50, 60, 7000)
+    assert {name: getattr(settings.limits, field) for name, (field, _) in new_limits.items()} == {
+        name: value for name, (_, value) in new_limits.items()}
     assert settings.cors_origins == (DASH, "https://other.example")
     assert settings.websocket_origins == (DASH,)
     assert settings.introspection is False
@@ -375,3 +386,11 @@ def test_introspection_can_be_switched_off(gql, serve_with, count_statements):
     assert statements == []
     assert _post(url, '{ __type(name: "RegisteredModel") { name } }').get("data") is None
     assert "errors" not in _post(url, "{ viewer { isAuthenticated } }")
+
+
+def test_the_readme_names_every_setting():
+    """Every REGISTRY_* setting the server reads is documented in the README."""
+    root = Path(__file__).resolve().parent.parent
+    read = set(re.findall(r'"(REGISTRY_[A-Z_]+)"', (root / "gateway" / "settings.py").read_text()))
+    readme = (root / "README.md").read_text()
+    assert read and not {name for name in read if name not in readme}
