@@ -1,4 +1,5 @@
 """Settings from the command line and the environment (REGISTRY_*)."""
+import dataclasses
 import ipaddress
 import os
 from dataclasses import dataclass, field
@@ -31,26 +32,28 @@ def _switch(name: str) -> bool:
     return os.environ.get(name, "on").lower() not in ("off", "false", "0")
 
 
-def _float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
+# The environment variable that sets each field of Limits.
+LIMIT_VARIABLES = {
+    "max_page_size": "REGISTRY_MAX_PAGE_SIZE",
+    "max_depth": "REGISTRY_MAX_DEPTH",
+    "max_aliases": "REGISTRY_MAX_ALIASES",
+    "max_tokens": "REGISTRY_MAX_TOKENS",
+    "max_nodes": "REGISTRY_MAX_NODES",
+    "max_body_bytes": "REGISTRY_MAX_BODY_BYTES",
+    "body_timeout_seconds": "REGISTRY_BODY_TIMEOUT_SECONDS",
+    "max_response_bytes": "REGISTRY_MAX_RESPONSE_BYTES",
+    "max_node_ids": "REGISTRY_MAX_NODE_IDS",
+    "max_mutation_fields": "REGISTRY_MAX_MUTATION_FIELDS",
+    "max_write_bytes": "REGISTRY_MAX_WRITE_BYTES",
+    "write_rate": "REGISTRY_WRITE_RATE",
+    "write_burst": "REGISTRY_WRITE_BURST",
+}
 
 
 def limits_from_env() -> Limits:
-    return Limits(
-        max_page_size=_int("REGISTRY_MAX_PAGE_SIZE", Limits.max_page_size),
-        max_depth=_int("REGISTRY_MAX_DEPTH", Limits.max_depth),
-        max_aliases=_int("REGISTRY_MAX_ALIASES", Limits.max_aliases),
-        max_tokens=_int("REGISTRY_MAX_TOKENS", Limits.max_tokens),
-        max_nodes=_int("REGISTRY_MAX_NODES", Limits.max_nodes),
-        max_body_bytes=_int("REGISTRY_MAX_BODY_BYTES", Limits.max_body_bytes),
-        body_timeout_seconds=_float("REGISTRY_BODY_TIMEOUT_SECONDS", Limits.body_timeout_seconds),
-        max_response_bytes=_int("REGISTRY_MAX_RESPONSE_BYTES", Limits.max_response_bytes),
-        max_node_ids=_int("REGISTRY_MAX_NODE_IDS", Limits.max_node_ids),
-        max_mutation_fields=_int("REGISTRY_MAX_MUTATION_FIELDS", Limits.max_mutation_fields),
-        max_write_bytes=_int("REGISTRY_MAX_WRITE_BYTES", Limits.max_write_bytes),
-        write_rate=_float("REGISTRY_WRITE_RATE", Limits.write_rate),
-        write_burst=_int("REGISTRY_WRITE_BURST", Limits.write_burst),
-    )
+    """Limits, each field from its variable when set (read as the type of its default)."""
+    return Limits(**{field.name: type(field.default)(os.environ[LIMIT_VARIABLES[field.name]])
+                     for field in dataclasses.fields(Limits) if LIMIT_VARIABLES[field.name] in os.environ})
 
 
 @dataclass(frozen=True)
