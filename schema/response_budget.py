@@ -9,28 +9,30 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-
-def _text_bytes(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+# A field name, quoted, with its colon and comma: what a dict entry costs beyond its value.
+NAME_BYTES = 14
 
 
 def overflowing_field(data: dict, budget: int) -> str | None:
     """The root field (response key) at which the response's JSON passes `budget` bytes,
-    roughly counted (quotes and separators included, escapes not); None within it."""
+    roughly counted (text as characters, names at their average length, no escapes);
+    None within it. One pass over the tree, checked after each root field: the tree shares
+    its strings, so even an oversized one is small until encoded."""
     used = 0
     for root_key, root_value in data.items():
-        used += len(root_key) + 4
         pending = [root_value]
+        pop, extend = pending.pop, pending.extend
         while pending:
-            item = pending.pop()
-            if isinstance(item, str):
-                used += _text_bytes(item) + 3
-            elif isinstance(item, dict):
-                used += 2 + sum(len(key) + 4 for key in item)
-                pending.extend(item.values())
-            elif isinstance(item, list):
+            item = pop()
+            kind = type(item)
+            if kind is dict:
+                used += 2 + NAME_BYTES * len(item)
+                extend(item.values())
+            elif kind is list:
                 used += 2 + len(item)
-                pending.extend(item)
+                extend(item)
+            elif kind is str:
+                used += 3 + len(item)
             else:
                 used += 8
             if used > budget:
