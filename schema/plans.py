@@ -12,9 +12,13 @@ playground operation. Whatever a plan does not cover falls back to graphql-core,
 then decides what the client sees: documents with directives or abstract types are not
 compiled, and a plan that meets any error (a resolver's RegistryError, a null in a
 non-null position) is dropped for that request and the operation runs again generically.
-Only queries are planned, so running one twice changes nothing.
+Only queries are planned, so running one twice changes nothing. Every fallback is
+logged with its cause and counted in COUNTS ("ran", "fallback <cause>", "unexpected
+<exception type>"); an unexpected one is a bug in the planner, and the tests fail on it.
 """
 import asyncio
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any, Callable
@@ -34,10 +38,15 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
+from resolvers.errors import RegistryError
 from resolvers.loaders import MAX_BATCH
 from schema.batching import Batch, load_level
 from schema.document_cache import DOCUMENTS
 from store.rows import attribute_column
+
+log = logging.getLogger("registry.plans")
+# How planned operations went, by outcome (see the module's docstring).
+COUNTS: Counter = Counter()
 
 
 class NotPlanned(Exception):
@@ -320,6 +329,10 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def execute_operation(self, serially: bool | None = None):
         plan = self.planner.plan_for(self)
+        if plan is not None and self.middleware_manager is not None and self.middleware_manager.middlewares:
+            # An extension's resolve hook (middleware) wraps every resolver; a plan would skip it.
+            COUNTS["fallback middleware"] += 1
+            plan = None
         if plan is None:
             return super().execute_operation(serially)
         return self._run_planned(plan, serially)
@@ -327,10 +340,20 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     async def _run_planned(self, plan: Selection, serially):
         try:
             data = await self.planner.run(plan, self)
-        except Exception:  # noqa: BLE001 - the generic executor reports it as it always would
-            generic = super().execute_operation(serially)
-            return await generic if self.is_awaitable(generic) else generic
+        except (NotPlanned, RegistryError) as error:  # a null where the plan needs a value; a client's error
+            COUNTS[f"fallback {type(error).__name__}"] += 1
+            log.info("plan gave way to graphql-core: %s: %s", type(error).__name__, error)
+            return await self._run_generically(serially)
+        except Exception as error:  # noqa: BLE001 - the generic executor reports it as it always would
+            COUNTS[f"unexpected {type(error).__name__}"] += 1
+            log.warning("query plan failed; running the operation on graphql-core", exc_info=error)
+            return await self._run_generically(serially)
+        COUNTS["ran"] += 1
         return self.finish(self.build_response(data))
+
+    async def _run_generically(self, serially):
+        generic = super().execute_operation(serially)
+        return await generic if self.is_awaitable(generic) else generic
 
 
 def planned_executor(strawberry_schema) -> type:

@@ -20,6 +20,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.settings import Settings
 from resolvers import accounts
+from schema import plans
 from schema.limits import Limits
 from store.database import Store
 from store.tables import ALL_TABLES, User
@@ -66,6 +67,20 @@ def no_unexpected_read_retries(store, request):
     yield
     marker = request.node.get_closest_marker("read_retries")
     assert store.read_retries - before == (marker.args[0] if marker else 0), "unexpected read retries"
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_plan_failures(request):
+    """A query plan that fails for any reason but a client's error or a case it does not
+    cover falls back to graphql-core silently for the client: every test fails on one,
+    unless it breaks a resolver on purpose (`@pytest.mark.breaks_resolvers`)."""
+    def unexpected() -> dict:
+        return {cause: count for cause, count in plans.COUNTS.items() if cause.startswith("unexpected")}
+
+    before = unexpected()
+    yield
+    if request.node.get_closest_marker("breaks_resolvers") is None:
+        assert unexpected() == before, "a query plan failed unexpectedly (see the registry.plans log)"
 
 
 @pytest.fixture(autouse=True)

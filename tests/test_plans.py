@@ -7,10 +7,12 @@ itself (aliases, fragments, __typename, argument conversion, errors that make it
 back to the generic executor)."""
 import httpx
 import pytest
+from strawberry.extensions import SchemaExtension
 
 from gateway.app import create_app
 from gateway.seed import seed
 from gateway.settings import Settings
+from schema import plans
 from schema.document_cache import DOCUMENTS
 from tests.conftest import LOCAL_ADMIN, operation, serving
 
@@ -60,7 +62,7 @@ VARIATIONS = {
 # Left to graphql-core: directives (the selection would depend on variables), interfaces.
 NOT_PLANNED = {
     "Directive": "query Directive { registeredModels(first: 2) { nodes { name @include(if: false) description } } }",
-    "Interface": 'query Interface { node(id: "UmVnaXN0ZXJlZE1vZGVsOjE=") { id } }',
+    "Interface": "query Interface($id: ID!) { node(id: $id) { id ... on RegisteredModel { name } } }",
 }
 
 
@@ -106,7 +108,9 @@ def planned_operations(planner) -> set[str]:
                          ids=[f"{name}-{n}" for n, (name, _) in enumerate(PLAYGROUND_QUERIES)])
 def test_every_playground_query_answers_the_same_planned(registry, servers, name, variables):
     document = operation(name)
+    ran = plans.COUNTS["ran"]
     body = same_answer(servers, document, variables)
+    assert plans.COUNTS["ran"] == ran + 1, "the plan was compiled but did not run"
     assert "errors" not in body or name == "version_by_alias"
     (declared,) = [line.split()[1].split("(")[0] for line in document.splitlines() if line.startswith("query ")]
     assert declared in planned_operations(servers[2]), f"{name} ran without a plan"
@@ -119,9 +123,12 @@ def test_planner_edge_cases_answer_the_same(registry, servers, name):
 
 
 @pytest.mark.parametrize("name", NOT_PLANNED)
-def test_what_plans_do_not_cover_is_left_to_graphql_core(registry, servers, name):
-    same_answer(servers, NOT_PLANNED[name], {})
-    assert name not in planned_operations(servers[2])
+def test_what_plans_do_not_cover_is_left_to_graphql_core(registry, servers, gql, name):
+    model_id = gql.data(f'{{ registeredModel(name: "{MODEL}") {{ id }} }}')["registeredModel"]["id"]
+    ran = plans.COUNTS["ran"]
+    answer = same_answer(servers, NOT_PLANNED[name], {"id": model_id})
+    assert answer["data"] != {"node": None} and "errors" not in answer
+    assert name not in planned_operations(servers[2]) and plans.COUNTS["ran"] == ran
 
 
 def test_a_page_whose_model_is_paged_on_is_planned_with_statements_flat(registry, servers, count_statements, gql):
@@ -133,3 +140,22 @@ def test_a_page_whose_model_is_paged_on_is_planned_with_statements_flat(registry
     assert "errors" not in response and len(response["data"]["registeredModels"]["nodes"]) == 6
     assert "ModelsPage" in planned_operations(planner)
     assert len(statements) <= 10, statements
+
+
+class Redact(SchemaExtension):
+    """Middleware: every description reads "REDACTED"."""
+
+    def resolve(self, _next, root, info, *args, **kwargs):
+        value = _next(root, info, *args, **kwargs)
+        return "REDACTED" if info.field_name == "description" else value
+
+
+def test_an_extension_that_wraps_resolvers_is_never_skipped_by_a_plan(registry, store):
+    app = create_app(Settings(database_url=store.url, local_user=LOCAL_ADMIN), store=store)
+    app.state.schema.extensions = (*app.state.schema.extensions, Redact)
+    skipped = plans.COUNTS["fallback middleware"]
+    with serving(app) as url:
+        body = httpx.post(f"{url}/graphql", json={"query": "query Described { registeredModels(first: 2) "
+                                                            "{ nodes { name description } } }"}).json()
+    assert [model["description"] for model in body["data"]["registeredModels"]["nodes"]] == ["REDACTED"] * 2
+    assert plans.COUNTS["fallback middleware"] == skipped + 1
