@@ -5,10 +5,10 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
+from resolvers import records
 from resolvers.access import LEVELS
 from schema.enums import PermissionLevel
 from schema.node import Node, RowNode, global_id, optional_timestamp, timestamp
-from store import tables
 
 
 def permission_level(level: int) -> PermissionLevel:
@@ -20,7 +20,7 @@ class ModelPermission:
     principal: str = strawberry.field(description="A user name or a group name.")
 
     @strawberry.field
-    def level(self: tables.ModelPermission) -> PermissionLevel:
+    def level(self: records.ModelPermission) -> PermissionLevel:
         return permission_level(self.level)
 
 
@@ -29,11 +29,11 @@ class User(RowNode, Node):
     name: str
     is_admin: bool
 
-    row = tables.User
+    row = records.User
     id: strawberry.ID = global_id("User")
 
     @strawberry.field
-    async def groups(self: tables.User, info: Info) -> list[str]:
+    async def groups(self: records.User, info: Info) -> list[str]:
         return await info.context.loaders.groups_by_user_id.load(self.id)
 
 
@@ -41,7 +41,7 @@ class User(RowNode, Node):
 class AccessToken(RowNode, Node):
     description: Optional[str]
 
-    row = tables.AccessToken
+    row = records.AccessToken
     id: strawberry.ID = global_id("AccessToken")
 
     created_at: datetime = timestamp("created_at")

@@ -30,11 +30,17 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
             f"a retried registration is never made twice (request id {request_id}).",
             error.nodes, error.source, error.positions, error.path,
             extensions={"code": "UNAVAILABLE", "retryable": True, "requestId": request_id})
-    if original is None or isinstance(original, GraphQLError):
-        # The document or its variables (a value the type refuses): the client's to fix.
+    if error.extensions and "code" in error.extensions:
+        return error  # refused with its own code (a limit, the response budget)
+    if error.path is None and (original is None or isinstance(original, GraphQLError)):
+        # The document or its variables (a value the type refuses), found before anything
+        # ran: the client's to fix.
         label_document_error(error)
         return error
-    log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=original)
+    # Anything else went wrong while executing: a value that does not serialize (a stored
+    # integer past Int's range), a null where the schema promises a value, a bug.
+    log.error("request %s: unexpected error at %s: %s", request_id, error.path, error.message,
+              exc_info=original)
     return GraphQLError(
         f"Internal error (request id {request_id}).", error.nodes, error.source, error.positions, error.path,
         extensions={"code": "INTERNAL", "requestId": request_id})

@@ -7,11 +7,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from resolvers import records
 from resolvers.history import activity_search
 from resolvers.search import Connection as PageOfRows
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
 from schema.node import Node, RowNode, global_id, optional_timestamp, timestamp
-from store import tables
 
 ModelVersion = Annotated["ModelVersion", strawberry.lazy("schema.types")]
 
@@ -24,23 +24,23 @@ class TransitionRequest(RowNode, Node):
     resolved_by: Optional[str]
     resolution_comment: Optional[str]
 
-    row = tables.TransitionRequest
+    row = records.TransitionRequest
     id: strawberry.ID = global_id("TransitionRequest")
 
     @strawberry.field
-    async def model_version(self: tables.TransitionRequest, info: Info) -> ModelVersion:
+    async def model_version(self: records.TransitionRequest, info: Info) -> ModelVersion:
         return await info.context.loaders.version_by_id.load(self.version_id)
 
     @strawberry.field
-    def from_stage(self: tables.TransitionRequest) -> Stage:
+    def from_stage(self: records.TransitionRequest) -> Stage:
         return Stage(self.from_stage)
 
     @strawberry.field
-    def to_stage(self: tables.TransitionRequest) -> Stage:
+    def to_stage(self: records.TransitionRequest) -> Stage:
         return Stage(self.to_stage)
 
     @strawberry.field
-    def status(self: tables.TransitionRequest) -> TransitionRequestStatus:
+    def status(self: records.TransitionRequest) -> TransitionRequestStatus:
         return TransitionRequestStatus(self.status)
 
     created_at: datetime = timestamp("created_at")
@@ -53,11 +53,11 @@ class Comment(RowNode, Node):
     body: str
     created_by: Optional[str]
 
-    row = tables.Comment
+    row = records.Comment
     id: strawberry.ID = global_id("Comment")
 
     @strawberry.field
-    async def model_version(self: tables.Comment, info: Info) -> ModelVersion:
+    async def model_version(self: records.Comment, info: Info) -> ModelVersion:
         return await info.context.loaders.version_by_id.load(self.version_id)
 
     created_at: datetime = timestamp("created_at")
@@ -77,31 +77,31 @@ class Activity(RowNode, Node):
     alias: Optional[str]
     comment: Optional[str]
 
-    row = tables.Activity
+    row = records.Activity
     id: strawberry.ID = global_id("Activity")
 
     @strawberry.field
-    def type(self: tables.Activity) -> ActivityType:
+    def type(self: records.Activity) -> ActivityType:
         return ActivityType(self.type)
 
     occurred_at: datetime = timestamp("occurred_at")
 
     @strawberry.field
-    def from_stage(self: tables.Activity) -> Optional[Stage]:
+    def from_stage(self: records.Activity) -> Optional[Stage]:
         return _stage(self.from_stage)
 
     @strawberry.field
-    def to_stage(self: tables.Activity) -> Optional[Stage]:
+    def to_stage(self: records.Activity) -> Optional[Stage]:
         return _stage(self.to_stage)
 
     @strawberry.field
-    async def transition_request(self: tables.Activity, info: Info) -> Optional[TransitionRequest]:
+    async def transition_request(self: records.Activity, info: Info) -> Optional[TransitionRequest]:
         if self.transition_request_id is None:
             return None
         return await info.context.loaders.request_by_id.load(self.transition_request_id)
 
     @strawberry.field(description="Everything a consumer of the event needs, with before and after values.")
-    def payload(self: tables.Activity) -> JSON:
+    def payload(self: records.Activity) -> JSON:
         return json.loads(self.payload)
 
 

@@ -40,9 +40,9 @@ from strawberry.types.arguments import convert_arguments
 
 from resolvers.errors import RegistryError
 from resolvers.loaders import MAX_BATCH
+from resolvers.records import attribute_column
 from schema.batching import Batch, load_level
 from schema.document_cache import DOCUMENTS
-from store.rows import attribute_column
 
 log = logging.getLogger("registry.plans")
 # How planned operations went, by outcome (see the module's docstring).

@@ -6,7 +6,7 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
-from resolvers import access
+from resolvers import access, records
 from resolvers.errors import RegistryError
 from resolvers.search import Connection as PageOfRows
 from resolvers.search import version_search
@@ -25,7 +25,6 @@ from schema.enums import (
 from schema.history_types import Activity, Comment, TransitionRequest, activities_of
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, order_pairs, plain
 from schema.node import Node, RowNode, global_id, timestamp
-from store import tables
 
 
 @strawberry.type
@@ -53,11 +52,11 @@ class ModelAlias:
     alias: str
 
     @strawberry.field
-    def version_number(self: tables.ModelAlias) -> int:
+    def version_number(self: records.ModelAlias) -> int:
         return self.version.version
 
     @strawberry.field
-    def model_version(self: tables.ModelAlias) -> "ModelVersion":
+    def model_version(self: records.ModelAlias) -> "ModelVersion":
         return self.version
 
 
@@ -67,7 +66,7 @@ class RegisteredModel(RowNode, Node):
     description: Optional[str]
     created_by: Optional[str]
 
-    row = tables.RegisteredModel
+    row = records.RegisteredModel
     id: strawberry.ID = global_id("RegisteredModel")
 
     created_at: datetime = timestamp("created_at")
@@ -76,39 +75,39 @@ class RegisteredModel(RowNode, Node):
 
     @strawberry.field
     @loaded("tags_by_model_id")
-    def tags(self: tables.RegisteredModel, info: Info) -> list[Tag]:
+    def tags(self: records.RegisteredModel, info: Info) -> list[Tag]:
         return self.id
 
     @strawberry.field
-    async def tag(self: tables.RegisteredModel, info: Info, key: str) -> Optional[str]:
+    async def tag(self: records.RegisteredModel, info: Info, key: str) -> Optional[str]:
         return _tag_value(await info.context.loaders.tags_by_model_id.load(self.id), key)
 
     @strawberry.field
     @loaded("aliases_by_model_id")
-    def aliases(self: tables.RegisteredModel, info: Info) -> list[ModelAlias]:
+    def aliases(self: records.RegisteredModel, info: Info) -> list[ModelAlias]:
         return self.id
 
     @strawberry.field(description="Latest version in each of the given stages; all four stages when omitted.")
     @loaded("latest_versions_by_model_id")
-    def latest_versions(self: tables.RegisteredModel, info: Info,
+    def latest_versions(self: records.RegisteredModel, info: Info,
                         stages: Optional[list[Stage]] = None) -> list["ModelVersion"]:
         return self.id, _stages(stages)
 
     @strawberry.field
     @loaded("version_by_number")
-    def version(self: tables.RegisteredModel, info: Info, version: int) -> Optional["ModelVersion"]:
+    def version(self: records.RegisteredModel, info: Info, version: int) -> Optional["ModelVersion"]:
         version_number(version, "version")
         return self.id, version
 
     @strawberry.field(description="Resolves an alias; the reserved alias `latest` is the highest live version, "
                                   "and `vN` is version N.")
-    async def version_by_alias(self: tables.RegisteredModel, info: Info, alias: str) -> Optional["ModelVersion"]:
+    async def version_by_alias(self: records.RegisteredModel, info: Info, alias: str) -> Optional["ModelVersion"]:
         return await resolve_alias(info, self.id, alias)
 
     @strawberry.field
     @loaded("versions_by_model_id", then=_page_of_versions)
     def versions(
-        self: tables.RegisteredModel,
+        self: records.RegisteredModel,
         info: Info,
         first: Optional[int] = None,
         after: Optional[str] = None,
@@ -121,17 +120,17 @@ class RegisteredModel(RowNode, Node):
 
     @strawberry.field
     @loaded("requests_by_model_id")
-    def transition_requests(self: tables.RegisteredModel, info: Info,
+    def transition_requests(self: records.RegisteredModel, info: Info,
                             status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
         return self.id, status and status.value
 
     @strawberry.field(description="The viewer's permission on this model.")
     @loaded("level_by_model_id", then=lambda level, _key, _info: permission_level(level))
-    def permission_level(self: tables.RegisteredModel, info: Info) -> PermissionLevel:
+    def permission_level(self: records.RegisteredModel, info: Info) -> PermissionLevel:
         return self.id
 
     @strawberry.field(description="Who holds which level; readable by CAN_MANAGE holders and admins.")
-    async def permissions(self: tables.RegisteredModel, info: Info) -> list[ModelPermission]:
+    async def permissions(self: records.RegisteredModel, info: Info) -> list[ModelPermission]:
         loaders = info.context.loaders
         if await loaders.level_by_model_id.load(self.id) < access.CAN_MANAGE:
             raise RegistryError("PERMISSION_DENIED", f"Only CAN_MANAGE holders see who may use {self.name!r}.",
@@ -139,7 +138,7 @@ class RegisteredModel(RowNode, Node):
         return await loaders.permissions_by_model_id.load(self.id)
 
     @strawberry.field
-    async def activities(self: tables.RegisteredModel, info: Info, first: Optional[int] = None,
+    async def activities(self: records.RegisteredModel, info: Info, first: Optional[int] = None,
                          after: Optional[str] = None,
                          types: Optional[list[ActivityType]] = None) -> Connection[Activity]:
         loaders = info.context.loaders
@@ -169,23 +168,23 @@ class ModelVersion(RowNode, Node):
     status_message: Optional[str]
     created_by: Optional[str]
 
-    row = tables.ModelVersion
+    row = records.ModelVersion
     id: strawberry.ID = global_id("ModelVersion")
 
     @strawberry.field
-    def registered_model(self: tables.ModelVersion) -> RegisteredModel:
+    def registered_model(self: records.ModelVersion) -> RegisteredModel:
         return self.model
 
     @strawberry.field(description="The registered model's name.")
-    def name(self: tables.ModelVersion) -> str:
+    def name(self: records.ModelVersion) -> str:
         return self.model.name
 
     @strawberry.field
-    def status(self: tables.ModelVersion) -> ModelVersionStatus:
+    def status(self: records.ModelVersion) -> ModelVersionStatus:
         return ModelVersionStatus(self.status)
 
     @strawberry.field
-    def stage(self: tables.ModelVersion) -> Stage:
+    def stage(self: records.ModelVersion) -> Stage:
         return Stage(self.stage)
 
     created_at: datetime = timestamp("created_at")
@@ -194,27 +193,27 @@ class ModelVersion(RowNode, Node):
 
     @strawberry.field
     @loaded("tags_by_version_id")
-    def tags(self: tables.ModelVersion, info: Info) -> list[Tag]:
+    def tags(self: records.ModelVersion, info: Info) -> list[Tag]:
         return self.id
 
     @strawberry.field
-    async def tag(self: tables.ModelVersion, info: Info, key: str) -> Optional[str]:
+    async def tag(self: records.ModelVersion, info: Info, key: str) -> Optional[str]:
         return _tag_value(await info.context.loaders.tags_by_version_id.load(self.id), key)
 
     @strawberry.field
     @loaded("aliases_by_version_id")
-    def aliases(self: tables.ModelVersion, info: Info) -> list[str]:
+    def aliases(self: records.ModelVersion, info: Info) -> list[str]:
         return self.id
 
     @strawberry.field(description="The version this one was copied from, when copyModelVersion made it.")
-    async def copied_from(self: tables.ModelVersion, info: Info) -> Optional["ModelVersion"]:
+    async def copied_from(self: records.ModelVersion, info: Info) -> Optional["ModelVersion"]:
         if self.copied_from_id is None:
             return None
         original = await info.context.loaders.version_by_id.load(self.copied_from_id)
         return original if original and await info.context.can_read(original.model_id) else None
 
     @strawberry.field(description="What the viewer may do to this version now.")
-    async def available_actions(self: tables.ModelVersion, info: Info) -> list[ModelVersionAction]:
+    async def available_actions(self: records.ModelVersion, info: Info) -> list[ModelVersionAction]:
         loaders = info.context.loaders
         level = await loaders.level_by_model_id.load(self.model_id)
         pending = await loaders.requests_by_version_id.load((self.id, "PENDING"))
@@ -223,17 +222,17 @@ class ModelVersion(RowNode, Node):
 
     @strawberry.field
     @loaded("requests_by_version_id")
-    def transition_requests(self: tables.ModelVersion, info: Info,
+    def transition_requests(self: records.ModelVersion, info: Info,
                             status: Optional[TransitionRequestStatus] = None) -> list[TransitionRequest]:
         return self.id, status and status.value
 
     @strawberry.field
     @loaded("comments_by_version_id")
-    def comments(self: tables.ModelVersion, info: Info) -> list[Comment]:
+    def comments(self: records.ModelVersion, info: Info) -> list[Comment]:
         return self.id
 
     @strawberry.field
-    async def activities(self: tables.ModelVersion, info: Info, first: Optional[int] = None,
+    async def activities(self: records.ModelVersion, info: Info, first: Optional[int] = None,
                          after: Optional[str] = None,
                          types: Optional[list[ActivityType]] = None) -> Connection[Activity]:
         loaders = info.context.loaders

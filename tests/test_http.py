@@ -91,3 +91,16 @@ def test_the_cli_migrates_exports_and_serves(tmp_path, store):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.breaks_resolvers
+def test_a_value_that_does_not_serialize_is_internal_and_logged(gql, monkeypatch, caplog):
+    """A stored integer past Int's range is the server's fault, not a validation failure."""
+    def too_big(search, viewer):  # run in the database thread, as the real count is
+        return 2**40
+
+    monkeypatch.setattr(schema.query, "count_models", too_big)
+    error = gql.error("{ registeredModels { totalCount } }")
+    assert error["extensions"]["code"] == "INTERNAL" and error["path"] == ["registeredModels", "totalCount"]
+    request_id = error["extensions"]["requestId"]
+    assert any(request_id in record.getMessage() and "32-bit" in record.getMessage() for record in caplog.records)

@@ -1,0 +1,54 @@
+"""The layers import one way, gateway -> schema -> resolvers -> store (DESIGN.md): no module
+imports a layer above its own, the schema reaches the store only through the records
+resolvers hand it, and the gateway builds no SQL."""
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# What each layer may not import.
+FORBIDDEN = {
+    "store": {"resolvers", "schema", "gateway"},
+    "resolvers": {"schema", "gateway"},
+    "schema": {"gateway", "store"},
+    "gateway": set(),
+}
+DATABASE_DRIVERS = {"peewee", "playhouse", "psycopg2", "sqlite3"}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, top-level package) of every import in the module, at any depth."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.lineno, node.module.split(".")[0]))
+    return found
+
+
+def _modules(layer: str) -> list[Path]:
+    return sorted((ROOT / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", list(FORBIDDEN))
+def test_no_layer_imports_one_above_it(layer):
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {package}"
+             for path in _modules(layer) for line, package in _imports(path) if package in FORBIDDEN[layer]]
+    assert wrong == []
+
+
+def test_the_gateway_builds_no_sql():
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {package}"
+             for path in _modules("gateway") for line, package in _imports(path) if package in DATABASE_DRIVERS]
+    wrong += [f"{path.relative_to(ROOT)}:{node.lineno} calls execute_sql"
+              for path in _modules("gateway") for node in ast.walk(ast.parse(path.read_text()))
+              if isinstance(node, ast.Attribute) and node.attr == "execute_sql"]
+    assert wrong == []
+
+
+def test_the_rules_see_every_layer():
+    """A rule over an empty folder would pass for nothing."""
+    assert all(_modules(layer) for layer in FORBIDDEN)
+    assert any(package == "store" for path in _modules("resolvers") for _, package in _imports(path))
