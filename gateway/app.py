@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from gateway.auth import Authentication
 from gateway.http import RegistryGraphQL
 from gateway.limits import BodyLimits
+from gateway.metrics import Metrics
 from gateway.settings import Settings
 from resolvers import idempotency
 from resolvers.context import RequestContext
@@ -40,7 +41,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             response.headers["x-request-id"] = request_id
         return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id)
 
-    schema = build_schema(settings.limits, introspection=settings.introspection, query_plans=settings.query_plans)
+    metrics = Metrics(store)
+    schema = build_schema(settings.limits, introspection=settings.introspection, query_plans=settings.query_plans,
+                          outermost=(metrics.extension(),))
     graphql = RegistryGraphQL(schema, context, allowed_origins=settings.websocket_origins)
 
     async def healthz(request: Request) -> JSONResponse:
@@ -49,6 +52,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         except StoreUnavailable:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    async def scrape(request: Request) -> Response:
+        return await metrics.endpoint(request, auth_required=settings.auth == "required")
 
     authentication: list[Authentication] = []
 
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/metrics", scrape),
         ],
         middleware=middleware,
         lifespan=lifespan,

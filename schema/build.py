@@ -32,9 +32,11 @@ class RegistrySchema(strawberry.Schema):
 
 
 def build_schema(limits: Limits | None = None, introspection: bool = True,
-                 query_plans: bool = True) -> strawberry.Schema:
+                 query_plans: bool = True, outermost: tuple = ()) -> strawberry.Schema:
+    """`outermost`: extensions that wrap all others (they see errors with their codes)."""
     limits = limits or Limits()
     extensions = [
+        *outermost,
         ErrorReporting,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         CachedDocuments,

@@ -6,11 +6,13 @@ transaction never spans an `await`: a write is one function run in one thread ca
 """
 import asyncio
 import contextlib
+import contextvars
 import fcntl
 import functools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, urlparse
@@ -35,6 +37,18 @@ log = logging.getLogger("registry.store")
 # What the driver raises for a failure of the database or the connection to it.
 DATABASE_ERRORS = (DatabaseError, InterfaceError)
 RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03"}
+
+
+# The SQL statements of the request being served, counted in the database threads where
+# they run: a request sets its own counter, and Store.run carries the request's context
+# into the thread.
+STATEMENT_COUNTER: ContextVar[list[int] | None] = ContextVar("statement_counter", default=None)
+
+
+def _count_statement(event) -> None:
+    counter = STATEMENT_COUNTER.get()
+    if counter is not None:
+        counter[0] += 1
 
 
 class StoreUnavailable(Exception):
@@ -162,6 +176,7 @@ class Store:
         table_binding.initialize(self.db)
         self._executor = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="db")
         self.read_retries = 0
+        self.db.query_hooks.append(_count_statement)
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a read; one whose connection was lost (a restarted or failed-over server)
@@ -205,14 +220,19 @@ class Store:
         raise StoreUnavailable(f"The database is unavailable ({type(_driver_error(error)).__name__}).") from error
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a read off the event loop."""
+        """Run a read off the event loop (in the caller's context: see STATEMENT_COUNTER)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(self.call, fn, *args))
+        call = functools.partial(self.call, fn, *args)
+        return await loop.run_in_executor(self._executor, contextvars.copy_context().run, call)
 
     async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a write as one transaction off the event loop."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(self.write, fn, *args))
+        write = functools.partial(self.write, fn, *args)
+        return await loop.run_in_executor(self._executor, contextvars.copy_context().run, write)
+
+    def connections_in_use(self) -> int:
+        return len(getattr(self.db, "_in_use", ()))
 
     async def ping(self) -> None:
         """Raises unless the database answers."""
