@@ -41,3 +41,65 @@ def test_a_models_page_costs_the_same_few_statements_for_10_and_100_models(gql, 
     # Sibling lists may land in one batch or two (whichever parent arrives first), but
     # the statements run are the same for 10 models as for 100: nothing runs per row.
     assert {_template(s) for s in costs[10]} == {_template(s) for s in costs[100]}
+
+
+# Every playground query, sized by its page: (operation, variables for `size` rows).
+PLAYGROUND_QUERIES = {
+    "models_page": lambda size: {"first": size},
+    "models_review_page": lambda size: {"first": size},
+    "page_models": lambda size: {"first": size},
+    "search_models": lambda size: {"query": "name LIKE '%-0%'", "first": size},
+    "search_versions": lambda size: {"filter": {"stage": ["NONE", "PRODUCTION", "STAGING"]}, "first": size},
+    "model_history": lambda size: {"name": "risk.fraud-detector-00000", "first": size},
+    "review_inbox": lambda size: {"first": size},
+}
+
+
+@pytest.fixture
+def granted_reader(store, hundred_models, sign_in_secured):
+    """A user who may read each of the hundred models through a grant of its own (on a
+    server where nobody may read anything by default): the permission filter at work."""
+    from resolvers import access
+    from store.tables import RegisteredModel
+
+    reader = sign_in_secured("granted")
+
+    def grant_all():
+        for model in RegisteredModel.select():
+            access.grant(model, "granted", access.CAN_READ)
+
+    store.write(grant_all)
+    reader.data("{ viewer { user { name } } }")  # the token's lastUsedAt, kept to the minute, is set now
+    return reader
+
+
+@pytest.mark.parametrize("caller", ["admin", "granted reader"])
+@pytest.mark.parametrize("name", PLAYGROUND_QUERIES)
+def test_every_playground_query_costs_the_same_statements_for_10_and_100_rows(gql, granted_reader, count_statements,
+                                                                              caller, name):
+    client = gql if caller == "admin" else granted_reader
+    costs = {}
+    for size in (10, 100):
+        with count_statements() as statements:
+            client.data(operation(name), **PLAYGROUND_QUERIES[name](size))
+        costs[size] = statements
+    assert {_template(s) for s in costs[10]} == {_template(s) for s in costs[100]}, costs
+    assert len(costs[100]) <= 16, costs[100]
+
+
+@pytest.mark.parametrize("caller", ["admin", "granted reader"])
+def test_a_version_by_alias_costs_a_few_statements(gql, granted_reader, count_statements, caller):
+    client = gql if caller == "admin" else granted_reader
+    with count_statements() as statements:
+        found = client.data(operation("version_by_alias"), name="risk.fraud-detector-00000", alias="champion")
+    assert found["modelVersionByAlias"]["version"] == 12
+    assert len(statements) <= 6, statements
+
+
+def test_a_granted_reader_sees_what_the_admin_sees_at_the_same_cost(gql, granted_reader, count_statements):
+    with count_statements() as as_admin:
+        admin_page = gql.data(operation("models_page"), first=100)
+    with count_statements() as as_reader:
+        reader_page = granted_reader.data(operation("models_page"), first=100)
+    assert reader_page == admin_page
+    assert len(as_reader) <= len(as_admin) + 2, (as_admin, as_reader)  # + the viewer's levels, once
