@@ -123,18 +123,27 @@ def serving(app):
         thread.join(timeout=10)
 
 
+@pytest.fixture(scope="session", params=["plans", "graphql-core"])
+def executor(request) -> str:
+    """Every test served over HTTP runs twice: with query plans, and with graphql-core's
+    executor alone (REGISTRY_QUERY_PLANS=off), which must answer the same."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def server_url(store):
+def server_url(store, executor):
     """The local-mode server: token-less requests act as the admin "tester"."""
-    with serving(create_app(Settings(database_url=store.url, local_user=LOCAL_ADMIN), store=store)) as url:
+    settings = Settings(database_url=store.url, local_user=LOCAL_ADMIN, query_plans=executor == "plans")
+    with serving(create_app(settings, store=store)) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def secured_url(store):
+def secured_url(store, executor):
     """A server in `--auth required` mode where signed-in users hold NO_PERMISSIONS by
     default, over the same database: every permission is a grant."""
-    settings = Settings(database_url=store.url, auth="required", default_permission="NO_PERMISSIONS")
+    settings = Settings(database_url=store.url, auth="required", default_permission="NO_PERMISSIONS",
+                        query_plans=executor == "plans")
     with serving(create_app(settings, store=store)) as url:
         yield url
 
@@ -270,12 +279,13 @@ def _signing_in(url, store):
 
 
 @pytest.fixture
-def serve_with(store):
+def serve_with(store, executor):
     """`serve_with(**settings)`: the base URL of a local-mode server with those Settings,
-    over the test store."""
+    over the test store (and the test's executor, unless they name one)."""
     stack = []
 
     def start(**settings) -> str:
+        settings.setdefault("query_plans", executor == "plans")
         manager = serving(create_app(Settings(**settings), store=store))
         stack.append(manager)
         return manager.__enter__()
@@ -286,7 +296,7 @@ def serve_with(store):
 
 
 @pytest.fixture(scope="module")
-def server_process(store):
+def server_process(store, executor):
     """`server_process(**env)`: `registry-gateway serve` in a process of its own over the test
     database (local mode, admin "tester"), for what only a process shows, such as its
     memory; yields its base URL and pid. Stopped at the end of the module."""
@@ -296,7 +306,8 @@ def server_process(store):
         port = _free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--database", database or store.url],
-            cwd=ROOT, env={**os.environ, "REGISTRY_LOCAL_USER": LOCAL_ADMIN, **env},
+            cwd=ROOT, env={**os.environ, "REGISTRY_LOCAL_USER": LOCAL_ADMIN,
+                           "REGISTRY_QUERY_PLANS": "on" if executor == "plans" else "off", **env},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         started.append(process)
         url = f"http://127.0.0.1:{port}"
