@@ -91,6 +91,35 @@ def _lower(text):
     return text.lower() if isinstance(text, str) else text
 
 
+class PooledPostgres(PooledPostgresqlDatabase):
+    """A pool that asks the server whether a connection is alive (a `SELECT 1` round
+    trip) only when the connection sat idle in the pool for ALIVE_BYPASS_SECONDS or more,
+    as HikariCP does (its aliveBypassWindowMs): a request's reads check out a connection
+    each, and a ping before each doubled the round trips of a lookup. A connection lost
+    within the window fails its next statement instead: a read runs again on a fresh
+    one (Store.call), a write answers UNAVAILABLE and is not applied."""
+
+    ALIVE_BYPASS_SECONDS = 1.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._checked_in_at: dict[int, float] = {}
+
+    def _can_reuse(self, conn) -> bool:
+        reusable = super()._can_reuse(conn)
+        if reusable:
+            self._checked_in_at[self.conn_key(conn)] = time.monotonic()
+        return reusable
+
+    def _is_closed(self, conn) -> bool:
+        checked_in_at = self._checked_in_at.pop(self.conn_key(conn), None)
+        if conn.closed:
+            return True
+        if checked_in_at is not None and time.monotonic() - checked_in_at < self.ALIVE_BYPASS_SECONDS:
+            return False
+        return super()._is_closed(conn)
+
+
 def open_database(url: str, pool_size: int) -> Database:
     """A pooled peewee database for `sqlite:///path[?busy_timeout=MS]` (how long a writer
     waits for another's lock; 30 s by default) or `postgresql://user@host:port/db[?options]`
@@ -128,7 +157,7 @@ def open_database(url: str, pool_size: int) -> Database:
             if value is not None:
                 params[key] = value
         params.update(options)
-        return PooledPostgresqlDatabase(max_connections=pool_size, timeout=30, stale_timeout=300, **params)
+        return PooledPostgres(max_connections=pool_size, timeout=30, stale_timeout=300, **params)
     raise UnsupportedDatabase(f"unsupported database URL scheme {parsed.scheme!r}: use sqlite:/// or postgresql://")
 
 
