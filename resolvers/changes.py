@@ -8,21 +8,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
-from peewee import PostgresqlDatabase
-
 from resolvers import access
 from resolvers.access import Viewer
 from resolvers.errors import RegistryError
 from resolvers.global_ids import to_global_id
+from store import writes
 from store.database import now_ms
-from store.tables import Activity, ModelVersion, RegisteredModel, database
+from store.tables import ModelVersion, RegisteredModel
 
 T = TypeVar("T")
-
-# Any constant will do: PostgreSQL holds this advisory lock from the first activity insert
-# to commit, so activity ids are handed out in commit order and a reader resuming after
-# id N never misses a row committed later with a smaller id.
-ACTIVITY_ORDER_LOCK = 0x5245474953545259
 
 
 @dataclass
@@ -65,9 +59,7 @@ class Change:
     def flush(self) -> None:
         if not self.activities:
             return
-        if isinstance(database.obj, PostgresqlDatabase):
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ACTIVITY_ORDER_LOCK,))
-        Activity.insert_many(self.activities).execute()
+        writes.append_activities(self.activities)
         self.activities = []
 
 

@@ -2,7 +2,7 @@
 from resolvers import access, validation
 from resolvers.access import Viewer
 from resolvers.errors import not_found
-from store.queries import version_rows
+from store.queries import model_by_name, version_rows, versions_by_name_and_number
 from store.tables import ModelAlias, ModelVersion, RegisteredModel
 
 NAME = ("input", "name")
@@ -13,12 +13,7 @@ ALIAS = ("input", "alias")
 def model(name: str, field: tuple = NAME, lock: bool = False, viewer: Viewer | None = None) -> RegisteredModel:
     """The model named `name`; NOT_FOUND when missing or, given a viewer, unreadable to it."""
     name = validation.nfc(name)
-    query = RegisteredModel.select().where(RegisteredModel.name == name)
-    if lock:
-        # Serialises writers of one model on PostgreSQL. SQLite has no FOR UPDATE, and
-        # needs none: its writers hold the whole database (BEGIN IMMEDIATE).
-        query = query.for_update() if RegisteredModel._meta.database.for_update else query
-    found = query.first()
+    found = model_by_name(name, lock)
     if found is None or (viewer is not None and access.level_on(viewer, found.id) < access.CAN_READ):
         raise not_found(f"Registered model {name!r} not found.", *field)
     return found
@@ -28,9 +23,7 @@ def version(name: str, number: int, name_field: tuple = NAME, version_field: tup
             viewer: Viewer | None = None):
     validation.version_number(number, *version_field)
     name = validation.nfc(name)
-    found = (version_rows()
-             .where((RegisteredModel.name == name) & (ModelVersion.version == number))
-             .first())
+    found = versions_by_name_and_number([(name, number)]).get((name, number))
     if found is None:
         model(name, name_field, viewer=viewer)  # a missing or unreadable model says so first
         raise not_found(f"Version {number} of model {name!r} not found.", *version_field)

@@ -6,6 +6,7 @@ from resolvers.changes import Change
 from resolvers.errors import RegistryError, invalid
 from resolvers.idempotency import remembered
 from resolvers.models import UNCHANGED, insert_model
+from store import writes
 from store.queries import versions_by_ids
 from store.tables import ModelVersion, ModelVersionTag, RegisteredModel
 
@@ -37,20 +38,17 @@ def resolve_source(change: Change, source: str, field: tuple = ("input", "source
 
 def insert_version(change: Change, model: RegisteredModel, *, source, download_uri, run_id=None, run_link=None,
                    description=None, tag_values=None, copied_from=None) -> ModelVersion:
-    """The next version of `model`. The counter's row lock (or SQLite's write lock) gives
-    concurrent registrations distinct, consecutive numbers, with no retry needed."""
-    (RegisteredModel.update(last_version=RegisteredModel.last_version + 1,
-                            version_count=RegisteredModel.version_count + 1, updated_at=change.at)
-     .where(RegisteredModel.id == model.id).execute())
-    number = RegisteredModel.select(RegisteredModel.last_version).where(RegisteredModel.id == model.id).scalar()
-    version_id = ModelVersion.insert(
-        model=model.id, version=number, source=source, download_uri=download_uri, run_id=run_id,
-        run_link=run_link, description=description, status="READY", stage="NONE", created_at=change.at,
-        updated_at=change.at, created_by=change.actor, copied_from=copied_from).execute()
+    """The next version of `model` (numbered by writes.take_version_number)."""
+    number = writes.take_version_number(model, change.at)
+    version = writes.insert_version(model, {
+        "model": model.id, "version": number, "source": source, "download_uri": download_uri, "run_id": run_id,
+        "run_link": run_link, "description": description, "status": "READY", "status_message": None,
+        "stage": "NONE", "created_at": change.at, "updated_at": change.at, "created_by": change.actor,
+        "copied_from": copied_from})
     if tag_values:
-        ModelVersionTag.insert_many(
-            [{"version": version_id, "key": k, "value": v} for k, v in tag_values.items()]).execute()
-    return versions_by_ids([version_id])[version_id]
+        writes.insert_many(ModelVersionTag, [{"version": version.id, "key": k, "value": v}
+                                             for k, v in tag_values.items()])
+    return version
 
 
 def create(change: Change, name, source, run_id, run_link, description, tags, create_model_if_missing,

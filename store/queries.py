@@ -69,6 +69,20 @@ def models_by_names(names: Iterable[str]) -> dict[str, RegisteredModel]:
 
 
 @statement(True)
+def _models_by_names_locked(names):
+    # SQLite has no FOR UPDATE, and needs none: its writers hold the whole database.
+    query = _models_by_names.build(names)
+    return query if is_sqlite() else query.for_update()
+
+
+def model_by_name(name: str, lock: bool = False) -> RegisteredModel | None:
+    """The model called `name`; with `lock`, its row is locked until the transaction ends
+    (so writers of one model on PostgreSQL take turns)."""
+    rows = instances((_models_by_names_locked if lock else _models_by_names).execute([name]), RegisteredModel)
+    return rows[0] if rows else None
+
+
+@statement(True)
 def _versions_by_ids(ids):
     return version_rows().where(any_of(ModelVersion.id, ids))
 
@@ -154,6 +168,32 @@ def versions_by_alias(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str],
     pairs = list(pairs)
     rows = _versions_by_alias.execute({m for m, _ in pairs}, {a for _, a in pairs})
     found = {(a.model_id, a.alias): a.version for a in _read_aliases(rows)}
+    return {pair: found[pair] for pair in pairs if pair in found}
+
+
+@statement(True, True)
+def _versions_by_name_and_alias(names, aliases):
+    return _alias_rows().where(any_of(RegisteredModel.name, names) & any_of(ModelAlias.alias, aliases))
+
+
+def versions_by_name_and_alias(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ModelVersion]:
+    """Versions by (model name, alias), found from the name in the same statement."""
+    pairs = list(pairs)
+    rows = _versions_by_name_and_alias.execute({n for n, _ in pairs}, {a for _, a in pairs})
+    found = {(a.version.model.name, a.alias): a.version for a in _read_aliases(rows)}
+    return {pair: found[pair] for pair in pairs if pair in found}
+
+
+@statement(True, True)
+def _versions_by_name_and_number(names, numbers):
+    return version_rows().where(any_of(RegisteredModel.name, names) & any_of(ModelVersion.version, numbers))
+
+
+def versions_by_name_and_number(pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], ModelVersion]:
+    """Versions by (model name, version number), found from the name in the same statement."""
+    pairs = list(pairs)
+    rows = _versions_by_name_and_number.execute({n for n, _ in pairs}, {v for _, v in pairs})
+    found = {(v.model.name, v.version): v for v in read_versions(rows)}
     return {pair: found[pair] for pair in pairs if pair in found}
 
 

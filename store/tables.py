@@ -167,7 +167,7 @@ class Activity(Table):
     """The registry's history and event stream: append-only, never updated or deleted.
 
     No foreign keys: a row outlives the model, version or request it speaks of, and keeps
-    the model's name as it was. Ids increase in commit order (see resolvers/activity.py),
+    the model's name as it was. Ids increase in commit order (see store/writes.py),
     so a reader can resume after the last id it saw.
     """
 

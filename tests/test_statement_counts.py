@@ -5,7 +5,7 @@ import re
 import pytest
 
 from gateway.seed import seed
-from tests.conftest import operation
+from tests.conftest import ok, operation
 
 
 def _template(sql: str) -> str:
@@ -107,3 +107,65 @@ def test_a_granted_reader_sees_what_the_admin_sees_at_the_same_cost(gql, granted
     signing_in = re.compile(r'FROM "(access_tokens|group_members)"|UPDATE "access_tokens"')
     reading = {_template(s) for s in as_reader if not signing_in.search(s)}
     assert len(reading) == len({_template(s) for s in as_admin}), (as_admin, as_reader)
+
+
+def _verb_and_table(sql: str) -> str:
+    """'INSERT model_versions': what a statement does, to which table. On PostgreSQL the
+    activity log's order lock travels in front of the insert, in the same round trip."""
+    last = sql.split("; ")[-1]
+    table = re.search(r'(?:FROM|INTO|UPDATE) "(\w+)"', last).group(1)
+    return f"{last.split()[0]} {table}"
+
+
+@pytest.fixture
+def registered(gql):
+    gql.play("create_model", name="fraud")
+    for number in (1, 2):
+        gql.play("create_version", name="fraud", source=f"s3://models/fraud/{number}")
+    gql.play("transition", name="fraud", version=1, stage="PRODUCTION")
+
+
+# Each write's statements, in order: what it reads to check, what it changes, the activity
+# it appends, and what the payload's selection reads afterwards (the playground's).
+WRITES = {
+    "create_version": (
+        {"name": "fraud", "source": "s3://models/fraud/3", "tags": [{"key": "team", "value": "risk"}]},
+        ["SELECT registered_models",  # the model, by name
+         "UPDATE registered_models",  # the next number taken, RETURNING it: no read after
+         "INSERT model_versions",  # RETURNING its id
+         "INSERT model_version_tags",  # all tags in one statement
+         "INSERT activities",
+         "SELECT model_version_tags"]),  # the payload's tags
+    "set_version_tag": (
+        {"name": "fraud", "version": 2, "key": "team", "value": "risk"},
+        ["SELECT model_versions",  # the version, by name and number
+         "SELECT model_version_tags",  # the value before, for the activity
+         "INSERT model_version_tags",  # an upsert
+         "UPDATE model_versions", "UPDATE registered_models",  # updatedAt of both
+         "INSERT activities",
+         "SELECT model_version_tags"]),
+    "transition": (
+        {"name": "fraud", "version": 2, "stage": "PRODUCTION", "archive": True},
+        ["SELECT model_versions",
+         "SELECT model_versions",  # the versions to archive
+         "UPDATE model_versions", "UPDATE model_versions", "UPDATE registered_models",
+         "SELECT model_versions",  # the moved and archived versions as they are now
+         "INSERT activities"]),  # the transition and each archiving, in one statement
+    "set_alias": (
+        {"name": "fraud", "alias": "champion", "version": 2},
+        ["SELECT model_versions",
+         "SELECT model_aliases",  # where the alias pointed before
+         "INSERT model_aliases",
+         "UPDATE registered_models",
+         "INSERT activities"]),
+}
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_each_write_runs_its_few_statements_and_reads_nothing_back(gql, store, registered, count_statements, name):
+    variables, expected = WRITES[name]
+    with count_statements() as statements:
+        ok(gql.play(name, **variables))
+    assert [_verb_and_table(s) for s in statements] == expected, statements
+    locks = [s for s in statements if "pg_advisory_xact_lock" in s]
+    assert len(locks) == (0 if store.is_sqlite else 1) and all("INSERT" in s for s in locks)
