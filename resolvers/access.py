@@ -7,11 +7,10 @@ missing one: NOT_FOUND, never PERMISSION_DENIED.
 """
 from dataclasses import dataclass
 
-from peewee import SQL, fn
-
 from resolvers.errors import RegistryError, not_found
-from store.statements import any_of
-from store.tables import ModelPermission, RegisteredModel
+from store import permissions
+from store.permissions import EVERY_MODEL, Reach
+from store.tables import RegisteredModel
 
 LEVELS = ["NO_PERMISSIONS", "CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS",
           "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE"]
@@ -49,10 +48,7 @@ def levels_on(viewer: Viewer, model_ids: list[int]) -> dict[int, int]:
         return dict.fromkeys(model_ids, CAN_MANAGE)
     levels = dict.fromkeys(model_ids, viewer.default_level if viewer.name else NO_PERMISSIONS)
     if viewer.principals:
-        granted = (ModelPermission.select(ModelPermission.model, fn.MAX(ModelPermission.level))
-                   .where(any_of(ModelPermission.model, model_ids) & ModelPermission.principal.in_(viewer.principals))
-                   .group_by(ModelPermission.model).tuples())
-        for model_id, level in granted:
+        for model_id, level in permissions.highest_grants(model_ids, viewer.principals).items():
             levels[model_id] = max(levels[model_id], level)
     return levels
 
@@ -61,20 +57,17 @@ def level_on(viewer: Viewer, model_id: int) -> int:
     return levels_on(viewer, [model_id])[model_id]
 
 
-def models_at(viewer: Viewer, level: int, model_id_column=RegisteredModel.id):
-    """A condition keeping only models on which the viewer holds `level` (no condition
-    when it holds it on all)."""
+def reach(viewer: Viewer, level: int) -> Reach:
+    """The models on which the viewer holds `level`, for a query to keep to."""
     if not viewer.name:
-        return SQL("1 = 1") if viewer.is_admin else SQL("1 = 0")
+        return EVERY_MODEL if viewer.is_admin else Reach(())
     if viewer.is_admin or viewer.default_level >= level:
-        return SQL("1 = 1")
-    granted = (ModelPermission.select(ModelPermission.model)
-               .where(ModelPermission.principal.in_(viewer.principals) & (ModelPermission.level >= level)))
-    return model_id_column.in_(granted)
+        return EVERY_MODEL
+    return Reach(viewer.principals, level)
 
 
-def readable_models(viewer: Viewer, model_id_column=RegisteredModel.id):
-    return models_at(viewer, CAN_READ, model_id_column)
+def readable(viewer: Viewer) -> Reach:
+    return reach(viewer, CAN_READ)
 
 
 def require(viewer: Viewer, model: RegisteredModel, level: int, action: str, field: tuple = ("input", "name")) -> None:
@@ -97,13 +90,9 @@ def transition_level(from_stage: str, to_stage: str) -> int:
 
 def grant(model: RegisteredModel, principal: str, level: int) -> None:
     if level == NO_PERMISSIONS:
-        ModelPermission.delete().where(
-            (ModelPermission.model == model.id) & (ModelPermission.principal == principal)).execute()
-        return
-    (ModelPermission.insert(model=model.id, principal=principal, level=level)
-     .on_conflict(conflict_target=[ModelPermission.model, ModelPermission.principal],
-                  update={ModelPermission.level: level})
-     .execute())
+        permissions.revoke(model.id, principal)
+    else:
+        permissions.grant(model.id, principal, level)
 
 
 def available_actions(viewer: Viewer, level: int, stage: str, pending_requests) -> list[str]:

@@ -11,8 +11,9 @@ from resolvers.access import Viewer
 from resolvers.changes import Change
 from resolvers.errors import RegistryError, invalid, not_found
 from resolvers.global_ids import to_global_id
+from store import permissions
 from store.database import now_ms
-from store.tables import AccessToken, GroupMember, ModelPermission, User
+from store.tables import AccessToken, GroupMember, User
 
 TOKEN_PREFIX = "rg_"
 # lastUsedAt is written at most this often per token: a write per request would cost more
@@ -125,8 +126,7 @@ def set_permission(change: Change, name: str, principal: str, level: int):
     model = lookups.model(name, lock=True, viewer=change.viewer)
     change.require(model, access.CAN_MANAGE, "Changing permissions")
     _principal(principal, "input", "principal")
-    before = (ModelPermission.select(ModelPermission.level)
-              .where((ModelPermission.model == model.id) & (ModelPermission.principal == principal)).scalar())
+    before = permissions.granted_level(model.id, principal)
     access.grant(model, principal, level)
     change.record("PERMISSION_CHANGED", model, principal=principal,
                   level={"before": access.level_name(before or 0), "after": access.level_name(level)})

@@ -15,7 +15,7 @@ import re
 from typing import Any, Callable, NamedTuple
 
 from resolvers.errors import RegistryError, invalid
-from resolvers.filters import MAX_TERMS
+from store.filters import MAX_TERMS
 
 # GraphQL's Int, which the typed filter takes: beyond it SQLite overflows.
 INT_RANGE = (-(2**31), 2**31 - 1)

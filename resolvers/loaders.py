@@ -1,7 +1,7 @@
 """Per-request DataLoaders: every nested lookup of one request level is one SQL statement.
 
 Each loader is named for what it maps; its batch function runs one batched query of
-store/queries.py (or resolvers/search.py) through the database thread pool.
+store/queries.py or store/pages.py through the database thread pool.
 """
 import asyncio
 from collections import defaultdict
@@ -59,6 +59,14 @@ class Loaders:
     @cached_property
     def version_by_alias(self) -> DataLoader:
         return self._keyed(queries.versions_by_alias)
+
+    @cached_property
+    def version_by_name_and_number(self) -> DataLoader:
+        return self._keyed(queries.versions_by_name_and_number)
+
+    @cached_property
+    def version_by_name_and_alias(self) -> DataLoader:
+        return self._keyed(queries.versions_by_name_and_alias)
 
     @cached_property
     def highest_version_by_model_id(self) -> DataLoader:

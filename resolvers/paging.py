@@ -1,8 +1,8 @@
-"""Keyset (cursor) pagination with a total, stable order.
+"""Keyset cursors: what a page request is, checked, and the cursors handed out.
 
-A cursor holds the row's values of every sort key, so the next page starts with a
-WHERE over those keys that an index serves: page 1000 costs what page 1 costs, and a
-row inserted or deleted meanwhile never shifts a page.
+A cursor holds the row's values of every sort key, and the name and direction of each
+key, so a cursor from another ordering is refused rather than misread. The pages' SQL is
+in store/pages.py.
 """
 import base64
 import binascii
@@ -10,45 +10,27 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from peewee import SQL, ColumnBase
-
 from resolvers.errors import invalid
 from resolvers.validation import DEFAULT_PAGE, page_size
+from store.pages import PageRequest
 
 
 @dataclass(frozen=True)
 class SortKey:
     name: str  # e.g. "NAME"; part of the cursor so a cursor from another order is refused
-    column: ColumnBase
     value: Callable[[Any], Any]  # the row's value of this key
     value_type: type  # str or int: what a cursor may carry for this key
     descending: bool = False
-
-    def flipped(self) -> "SortKey":
-        return SortKey(self.name, self.column, self.value, self.value_type, not self.descending)
 
     def accepts(self, value) -> bool:
         if self.value_type is int:
             return type(value) is int and -(2**63) <= value < 2**63
         return type(value) is self.value_type
 
-    @property
-    def ordering(self):
-        return self.column.desc() if self.descending else self.column.asc()
 
-
-@dataclass(frozen=True)
-class PageRequest:
-    """`first`/`after` or `last`/`before`, checked; `limit` rows are wanted."""
-
-    limit: int
-    cursor: list | None
-    backwards: bool
-    has_cursor: bool
-
-    @property
-    def key(self) -> tuple:
-        return (self.limit, json.dumps(self.cursor), self.backwards)
+def order_of(keys: Sequence[SortKey]) -> tuple[tuple[str, bool], ...]:
+    """The keys as store/pages.py takes them."""
+    return tuple((k.name, k.descending) for k in keys)
 
 
 def page_request(first: int | None, after: str | None, last: int | None, before: str | None,
@@ -87,47 +69,3 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey], field: str) -> list:
     if not all(key.accepts(value) for key, value in zip(keys, values)):
         raise invalid(f"`{field}` is not a cursor this API gave out.", field)
     return values
-
-
-def after_condition(keys: Sequence[SortKey], values: list):
-    """Rows strictly after `values` in the order of `keys` (each key ASC or DESC)."""
-    alternatives = None
-    for i, key in enumerate(keys):
-        clause = key.column < values[i] if key.descending else key.column > values[i]
-        for earlier, value in zip(keys[:i], values[:i]):
-            clause = (earlier.column == value) & clause
-        alternatives = clause if alternatives is None else alternatives | clause
-    if alternatives is None:
-        return SQL("1 = 1")
-    # Implied by the alternatives, but in a form an index range scan can start from, so
-    # a page deep into the order costs what the first one does.
-    first = keys[0]
-    return (first.column <= values[0] if first.descending else first.column >= values[0]) & alternatives
-
-
-def scan_keys(keys: Sequence[SortKey], request: PageRequest) -> list[SortKey]:
-    """The order rows are read in: reversed when paging backwards."""
-    return [k.flipped() for k in keys] if request.backwards else list(keys)
-
-
-def cursor_condition(keys: Sequence[SortKey], request: PageRequest):
-    if request.cursor is None:
-        return SQL("1 = 1")
-    return after_condition(scan_keys(keys, request), request.cursor)
-
-
-@dataclass
-class Page:
-    rows: list
-    has_next: bool
-    has_previous: bool
-
-
-def cut_page(rows: list, request: PageRequest) -> Page:
-    """`rows` were read in scan order, one more than wanted when there is more."""
-    more = len(rows) > request.limit
-    rows = rows[: request.limit]
-    if request.backwards:
-        rows.reverse()
-        return Page(rows, has_next=request.has_cursor, has_previous=more)
-    return Page(rows, has_next=more, has_previous=request.has_cursor)

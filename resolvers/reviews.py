@@ -3,6 +3,7 @@
 from resolvers import access, lookups, validation, versions
 from resolvers.changes import Change
 from resolvers.errors import RegistryError, not_found
+from store import pages
 from store.queries import versions_by_ids
 from store.tables import ModelVersion, TransitionRequest
 
@@ -90,9 +91,4 @@ def cancel(change: Change, request_id: int | None, comment: str | None) -> tuple
 
 def inbox(viewer: access.Viewer, status: str | None, before_id: int | None, limit: int) -> list[TransitionRequest]:
     """Requests across the models the viewer can read, newest first, after the one last seen."""
-    query = TransitionRequest.select().where(access.readable_models(viewer, TransitionRequest.model))
-    if status is not None:
-        query = query.where(TransitionRequest.status == status)
-    if before_id is not None:
-        query = query.where(TransitionRequest.id < before_id)
-    return list(query.order_by(TransitionRequest.id.desc()).limit(limit))
+    return pages.requests_page(status, before_id, limit, access.readable(viewer))

@@ -2,41 +2,32 @@
 
 The typed `filter` and the `query` filter string compile to one condition; `orderBy`
 gets tie-breakers appended so the order is total (models by name, versions by name then
-number), which is what keeps keyset cursors from skipping or repeating rows.
+number), which is what keeps keyset cursors from skipping or repeating rows. The SQL of
+each page and count is in store/pages.py.
 """
 import json
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Sequence
 
-from peewee import fn
-
-from resolvers.access import Viewer, readable_models
-from resolvers.errors import RegistryError, invalid
+from resolvers.access import Viewer, readable
+from resolvers.errors import invalid
 from resolvers.filter_string import parse_model_filter, parse_version_filter
-from resolvers.filters import model_filter, version_filter
-from resolvers.paging import (
-    Page,
-    PageRequest,
-    SortKey,
-    cursor_condition,
-    cut_page,
-    page_request,
-    scan_keys,
-)
-from store.queries import read_models, read_versions, version_rows
-from store.statements import any_of
-from store.tables import ModelVersion, RegisteredModel
+from resolvers.paging import SortKey, order_of, page_request
+from store import pages
+from store.filters import InvalidFilter, model_filter, version_filter
+from store.pages import Page, PageRequest
 
+# Each sort key: the row's value of it (for cursors) and its type.
 MODEL_KEYS = {
-    "NAME": (RegisteredModel.name, lambda m: m.name, str),
-    "CREATED_AT": (RegisteredModel.created_at, lambda m: m.created_at, int),
-    "UPDATED_AT": (RegisteredModel.updated_at, lambda m: m.updated_at, int),
+    "NAME": (lambda m: m.name, str),
+    "CREATED_AT": (lambda m: m.created_at, int),
+    "UPDATED_AT": (lambda m: m.updated_at, int),
 }
 VERSION_KEYS = {
-    "NAME": (RegisteredModel.name, lambda v: v.model.name, str),
-    "VERSION": (ModelVersion.version, lambda v: v.version, int),
-    "CREATED_AT": (ModelVersion.created_at, lambda v: v.created_at, int),
-    "UPDATED_AT": (ModelVersion.updated_at, lambda v: v.updated_at, int),
+    "NAME": (lambda v: v.model.name, str),
+    "VERSION": (lambda v: v.version, int),
+    "CREATED_AT": (lambda v: v.created_at, int),
+    "UPDATED_AT": (lambda v: v.updated_at, int),
 }
 MODEL_DEFAULT_ORDER = [("NAME", "ASC")]
 VERSION_DEFAULT_ORDER = [("NAME", "ASC"), ("VERSION", "DESC")]
@@ -47,8 +38,8 @@ def sort_keys(order_by: Sequence[tuple[str, str]] | None, table: dict, default, 
     for field, direction in list(order_by or default) + [(t, "ASC") for t in tie_breakers]:
         if any(k.name == field for k in keys):
             continue
-        column, value, value_type = table[field]
-        keys.append(SortKey(field, column, value, value_type, direction == "DESC"))
+        value, value_type = table[field]
+        keys.append(SortKey(field, value, value_type, direction == "DESC"))
     return keys
 
 
@@ -78,21 +69,25 @@ class Search:
     request: PageRequest
 
     @property
+    def order(self) -> tuple[tuple[str, bool], ...]:
+        return order_of(self.keys)
+
+    @property
     def key(self) -> tuple:
         """Hashable identity, so loaders can batch the same search over many parents."""
-        order = tuple((k.name, k.descending) for k in self.keys)
-        return (json.dumps(self.filter_spec, sort_keys=True, default=str), order, self.request.key)
+        return (json.dumps(self.filter_spec, sort_keys=True, default=str), self.order, self.request.key)
 
 
 def checked_spec(compiler, filter_spec: dict | None, query: str | None, parse) -> dict:
     """The typed filter and the parsed query string ANDed, each refused (at its own
     argument) if it cannot be compiled, before any page is fetched."""
     parsed = parse(query)
-    compiler.compile(filter_spec)
-    try:
-        compiler.compile(parsed, ("query",))
-    except RegistryError as error:
-        raise invalid(error.message, "query") from None
+    for spec, field in ((filter_spec, ("filter",)), (parsed, ("query",))):
+        try:
+            compiler.compile(spec, field)
+        except InvalidFilter as error:
+            # Within the query string, the string itself is the argument at fault.
+            raise invalid(error.message, *(error.field if field == ("filter",) else field)) from None
     parts = [p for p in (filter_spec or {}, parsed) if p]
     if len(parts) == 2:
         return {"and": parts}
@@ -111,69 +106,25 @@ def version_search(filter_spec, query, order_by, first, after, last, before) -> 
     return Search(spec, tuple(keys), page_request(first, after, last, before, keys))
 
 
-def _ordered(query, search: Search):
-    keys = scan_keys(search.keys, search.request)
-    return query.order_by(*[k.ordering for k in keys])
-
-
 def models_page(search: Search, viewer: Viewer) -> Page:
-    query = RegisteredModel.select().where(
-        model_filter.compile(search.filter_spec) & readable_models(viewer)
-        & cursor_condition(search.keys, search.request))
-    return cut_page(read_models(_ordered(query, search).limit(search.request.limit + 1)), search.request)
+    return pages.models_page(search.filter_spec, search.order, search.request, readable(viewer))
 
 
 def count_models(search: Search, viewer: Viewer) -> int:
-    return RegisteredModel.select().where(model_filter.compile(search.filter_spec) & readable_models(viewer)).count()
+    return pages.count_models(search.filter_spec, readable(viewer))
 
 
 def versions_page(search: Search, viewer: Viewer) -> Page:
-    query = version_rows().where(
-        version_filter.compile(search.filter_spec) & readable_models(viewer, ModelVersion.model)
-        & cursor_condition(search.keys, search.request))
-    return cut_page(read_versions(_ordered(query, search).limit(search.request.limit + 1)), search.request)
+    return pages.versions_page(search.filter_spec, search.order, search.request, readable(viewer))
 
 
 def count_versions(search: Search, viewer: Viewer) -> int:
-    if not search.filter_spec:
-        # Every readable version: a sum of the models' maintained counters, not a count of
-        # every version row (1,000,000 versions: ~6 ms instead of ~130 ms on PostgreSQL).
-        total = RegisteredModel.select(fn.SUM(RegisteredModel.version_count)).where(readable_models(viewer))
-        return total.scalar() or 0
-    condition = version_filter.compile(search.filter_spec) & readable_models(viewer, ModelVersion.model)
-    return version_rows().where(condition).count()
-
-
-def pages_by_parent(rows, row_id, parent_column, parent_of, parent_ids: list[int], condition,
-                    search: Search, read: Callable = list) -> dict[int, Page]:
-    """One page of rows for each of many parents, in one statement: the rows are numbered
-    within each parent (a window) and the first `limit + 1` of each are kept. `read`
-    turns the query into rows."""
-    keys = scan_keys(search.keys, search.request)
-    position = fn.ROW_NUMBER().over(partition_by=[parent_column], order_by=[k.ordering for k in keys])
-    ranked = (rows.select(row_id, position.alias("position"))
-              .where(any_of(parent_column, parent_ids) & condition & cursor_condition(search.keys, search.request))
-              .alias("ranked"))
-    query = (rows.join(ranked, on=(row_id == ranked.c.id))
-             .where(ranked.c.position <= search.request.limit + 1)
-             .order_by(parent_column, ranked.c.position))
-    grouped: dict[int, list] = {parent_id: [] for parent_id in parent_ids}
-    for row in read(query):
-        grouped[parent_of(row)].append(row)
-    return {parent_id: cut_page(found, search.request) for parent_id, found in grouped.items()}
+    return pages.count_versions(search.filter_spec, readable(viewer))
 
 
 def versions_pages(model_ids: list[int], search: Search) -> dict[int, Page]:
-    return pages_by_parent(version_rows().switch(ModelVersion), ModelVersion.id, ModelVersion.model,
-                           lambda v: v.model_id, model_ids, version_filter.compile(search.filter_spec), search,
-                           read_versions)
+    return pages.versions_pages(model_ids, search.filter_spec, search.order, search.request)
 
 
 def count_versions_by_model(model_ids: list[int], search: Search) -> dict[int, int]:
-    if not search.filter_spec:
-        counted = RegisteredModel.select(RegisteredModel.id, RegisteredModel.version_count)
-        return dict(counted.where(any_of(RegisteredModel.id, model_ids)).tuples())
-    query = (version_rows().select(ModelVersion.model, fn.COUNT(ModelVersion.id))
-             .where(any_of(ModelVersion.model, model_ids) & version_filter.compile(search.filter_spec))
-             .group_by(ModelVersion.model).tuples())
-    return dict(query)
+    return pages.count_versions_by_model(model_ids, search.filter_spec)

@@ -4,7 +4,7 @@ integers are INVALID_ARGUMENT (never INTERNAL), and LIKE escapes with a backslas
 everywhere."""
 import pytest
 
-from resolvers.filters import MAX_NESTING, MAX_PATTERN, MAX_TERMS
+from store.filters import MAX_NESTING, MAX_PATTERN, MAX_TERMS
 
 MODELS = "query($q: String, $f: RegisteredModelFilter) { registeredModels(query: $q, filter: $f) { nodes { name } } }"
 VERSIONS = "query($q: String) { modelVersions(query: $q) { nodes { name version } } }"

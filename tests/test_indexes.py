@@ -3,7 +3,7 @@ import re
 
 from peewee import SQL
 
-from resolvers.filters import version_filter
+from store.filters import version_filter
 from store.queries import tag_value_is
 from store.tables import ModelVersion, ModelVersionTag, RegisteredModelTag
 

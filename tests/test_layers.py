@@ -1,6 +1,7 @@
 """The layers import one way, gateway -> schema -> resolvers -> store (DESIGN.md): no module
 imports a layer above its own, the schema reaches the store only through the records
-resolvers hand it, and the gateway builds no SQL."""
+resolvers hand it, the gateway builds no SQL, and the resolvers build no conditions:
+pages, counts, filters and permission checks are store functions."""
 import ast
 from pathlib import Path
 
@@ -17,14 +18,23 @@ FORBIDDEN = {
 DATABASE_DRIVERS = {"peewee", "playhouse", "psycopg2", "sqlite3"}
 
 
+# What resolvers may take from peewee: the errors a write can meet, nothing that builds SQL.
+PEEWEE_FOR_RESOLVERS = {"IntegrityError"}
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     """(line, top-level package) of every import in the module, at any depth."""
+    return [(line, package) for line, package, _ in _imported_names(path)]
+
+
+def _imported_names(path: Path) -> list[tuple[int, str, str | None]]:
+    """(line, top-level package, name imported from it or None for the package itself)."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+            found += [(node.lineno, alias.name.split(".")[0], None) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.append((node.lineno, node.module.split(".")[0]))
+            found += [(node.lineno, node.module.split(".")[0], alias.name) for alias in node.names]
     return found
 
 
@@ -48,7 +58,15 @@ def test_the_gateway_builds_no_sql():
     assert wrong == []
 
 
+def test_resolvers_build_no_sql_conditions():
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {package}.{name or '*'}"
+             for path in _modules("resolvers") for line, package, name in _imported_names(path)
+             if package in {"peewee", "playhouse"} and name not in PEEWEE_FOR_RESOLVERS]
+    assert wrong == []
+
+
 def test_the_rules_see_every_layer():
     """A rule over an empty folder would pass for nothing."""
     assert all(_modules(layer) for layer in FORBIDDEN)
     assert any(package == "store" for path in _modules("resolvers") for _, package in _imports(path))
+    assert any(package == "peewee" for path in _modules("store") for _, package in _imports(path))
