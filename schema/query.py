@@ -5,7 +5,7 @@ from typing import Optional
 import strawberry
 from strawberry.types import Info
 
-from resolvers import reviews
+from resolvers import records, reviews
 from resolvers.errors import invalid, not_found
 from resolvers.global_ids import from_global_id, pk_of
 from resolvers.history import activities_page, activity_search, count_activities
@@ -20,7 +20,7 @@ from resolvers.search import (
     version_search,
     versions_page,
 )
-from resolvers.validation import DEFAULT_PAGE, nfc, page_size, version_number
+from resolvers.validation import DEFAULT_PAGE, alias_target, nfc, page_size, version_number
 from schema.access_types import Viewer
 from schema.connections import Connection
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
@@ -75,10 +75,17 @@ async def _visible(info: Info, type_name: str, row) -> bool:
     return await context.can_read(row.id if type_name == "RegisteredModel" else row.model_id)
 
 
-async def _model_id(info: Info, name: str) -> int | None:
-    """The id of the model called `name`, if there is one the viewer may read."""
-    model = await info.context.loaders.model_by_name.load(nfc(name))
-    return model.id if model and await info.context.can_read(model.id) else None
+async def _readable(info: Info, row):
+    """`row` (a model or a version, or None) if the viewer may read its model, else None."""
+    if row is None:
+        return None
+    model_id = row.id if isinstance(row, records.RegisteredModel) else row.model_id
+    return row if await info.context.can_read(model_id) else None
+
+
+async def _model(info: Info, name: str):
+    """The model called `name`, if there is one the viewer may read."""
+    return await _readable(info, await info.context.loaders.model_by_name.load(nfc(name)))
 
 
 async def _connection(info: Info, search, fetch_page, count) -> PageOfRows:
@@ -105,8 +112,7 @@ class Query:
 
     @strawberry.field
     async def registered_model(self, info: Info, name: str) -> Optional[RegisteredModel]:
-        model_id = await _model_id(info, name)
-        return model_id and await info.context.loaders.model_by_id.load(model_id)
+        return await _model(info, name)
 
     @strawberry.field(description=SEARCH_HELP)
     async def registered_models(
@@ -126,13 +132,14 @@ class Query:
     @strawberry.field
     async def model_version(self, info: Info, name: str, version: int) -> Optional[ModelVersion]:
         version_number(version, "version")
-        model_id = await _model_id(info, name)
-        return model_id and await info.context.loaders.version_by_number.load((model_id, version))
+        return await _readable(info, await info.context.loaders.version_by_name_and_number.load((nfc(name), version)))
 
     @strawberry.field
     async def model_version_by_alias(self, info: Info, name: str, alias: str) -> Optional[ModelVersion]:
-        model_id = await _model_id(info, name)
-        return model_id and await resolve_alias(info, model_id, alias)
+        if alias_target(alias)[0] == "alias":  # found from the name in one statement
+            return await _readable(info, await info.context.loaders.version_by_name_and_alias.load((nfc(name), alias)))
+        model = await _model(info, name)
+        return model and await resolve_alias(info, model.id, alias)
 
     @strawberry.field(description=SEARCH_HELP)
     async def model_versions(
@@ -151,10 +158,10 @@ class Query:
 
     @strawberry.field
     async def latest_versions(self, info: Info, name: str, stages: Optional[list[Stage]] = None) -> list[ModelVersion]:
-        model_id = await _model_id(info, name)
-        if model_id is None:
+        model = await _model(info, name)
+        if model is None:
             raise not_found(f"Registered model {name!r} not found.", "name")
-        return await info.context.loaders.latest_versions_by_model_id.load((model_id, _stages(stages)))
+        return await info.context.loaders.latest_versions_by_model_id.load((model.id, _stages(stages)))
 
     @strawberry.field(description="Requests across every model the viewer can read, newest first. "
                                   "`after` is the id of the last request of the previous page.")
