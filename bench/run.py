@@ -1,6 +1,6 @@
 """The gateway beside MLflow's server and the raw-SQL floor, measured in one run.
 
-Usage: python bench/run.py [--postgres] [--requests N] [--output bench/RESULTS.md]
+Usage: python bench/run.py [--backends sqlite,postgresql] [--requests N] [--no-scale] [--output FILE]
 See bench/README.md.
 """
 import argparse
@@ -8,6 +8,7 @@ import asyncio
 import http.client
 import os
 import platform
+import signal
 import socket
 import sqlite3
 import statistics
@@ -86,16 +87,21 @@ def mlflow_executable() -> Path:
     """MLflow in its own virtual environment, installed on first use."""
     binary = MLFLOW_VENV / "bin" / "mlflow"
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout if binary.exists() else ""
-    if MLFLOW_VERSION not in version:
+    has_driver = binary.exists() and subprocess.run([MLFLOW_VENV / "bin" / "python", "-c", "import psycopg2"],
+                                                    capture_output=True).returncode == 0
+    if MLFLOW_VERSION not in version or not has_driver:
         print(f"installing mlflow=={MLFLOW_VERSION} into {MLFLOW_VENV} ...", flush=True)
         venv.create(MLFLOW_VENV, with_pip=True)
-        subprocess.run([MLFLOW_VENV / "bin" / "pip", "install", "-q", f"mlflow=={MLFLOW_VERSION}"], check=True)
+        subprocess.run([MLFLOW_VENV / "bin" / "pip", "install", "-q", f"mlflow=={MLFLOW_VERSION}", "psycopg2-binary"],
+                       check=True)
     return binary
 
 
 def start(command: list, health_url: str, env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
     out = open(log, "w") if log else subprocess.DEVNULL
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
+    # A session of its own, so stop() ends the server's workers and job consumers with it.
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -106,8 +112,18 @@ def start(command: list, health_url: str, env: dict | None = None, log: Path | N
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    process.terminate()
+    stop(process)
     raise RuntimeError(f"{command} did not become healthy")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -255,17 +271,28 @@ def load(make_client, label: str) -> float:
     return elapsed
 
 
+# A measurement stops taking requests after this long once it has MIN_REQUESTS: MLflow's
+# models page on PostgreSQL takes seconds (a round trip per row), and 200 of them, twice,
+# would take twenty minutes to say what twenty say.
+TIME_BUDGET_SECONDS = 60
+MIN_REQUESTS = 20
+
+
 def measure(make_client, operation: str, requests: int, clients: int) -> dict:
-    """Latencies (ms) of `requests` calls made by `clients` threads, each on its own
-    connection, and the throughput. The threads draw from one budget of requests, so all
-    of them stay busy until the end (no tail where a fast client has finished and the
-    others run with less concurrency)."""
+    """Latencies (ms) of `requests` calls (fewer, but at least MIN_REQUESTS, when they take
+    over TIME_BUDGET_SECONDS) made by `clients` threads, each on its own connection, and the
+    throughput. The threads draw from one budget of requests, so all of them stay busy
+    until the end (no tail where a fast client has finished and the others run with less
+    concurrency)."""
     latencies: list[float] = []
     lock = threading.Lock()
     budget = [requests]
+    deadline = [float("inf")]
 
     def take() -> int | None:
         with lock:
+            if time.perf_counter() > deadline[0] and requests - budget[0] >= MIN_REQUESTS:
+                return None
             budget[0] -= 1
             return budget[0] if budget[0] >= 0 else None
 
@@ -288,12 +315,13 @@ def measure(make_client, operation: str, requests: int, clients: int) -> dict:
         t.start()
     ready.wait()
     started = time.perf_counter()
+    deadline[0] = started + TIME_BUDGET_SECONDS
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
     latencies.sort()
     return {"median": statistics.median(latencies), "p95": latencies[int(len(latencies) * 0.95) - 1],
-            "per_second": len(latencies) / wall}
+            "per_second": len(latencies) / wall, "requests": len(latencies)}
 
 
 # ---- in-process: the gateway's executor against hand-written SQL ------------------------
@@ -472,8 +500,7 @@ def scale(database_url: str, work: Path, requests: int) -> dict:
             print(f"{label:52} {measured[label]['median']:8.2f} ms", flush=True)
         memory = peak_rss_mb(gateway.pid)
     finally:
-        gateway.terminate()
-        gateway.wait(timeout=30)
+        stop(gateway)
     return {"seeding": seeding, "measured": measured, "plan": plan, "memory": memory}
 
 
@@ -488,26 +515,46 @@ OPERATIONS = [
 ]
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", action="store_true", help="run the gateway on PostgreSQL")
-    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
-    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
-    parser.add_argument("--no-scale", action="store_true",
-                        help="skip the PostgreSQL scale run (100,000 models, 1,000,000 versions)")
-    args = parser.parse_args(argv)
-    scale_url = os.environ.get("REGISTRY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench")
+BACKENDS = ("sqlite", "postgresql")
 
-    work = Path(tempfile.mkdtemp(prefix="registry-bench-"))
+
+def mlflow_store_url(backend: str, work: Path, postgres_server: str) -> str:
+    # psycopg2: MLflow's psycopg 3 dialect fails transition-stage with archiving
+    # ("operator does not exist: integer <> character varying").
+    if backend == "sqlite":
+        return f"sqlite:///{work}/mlflow.db"
+    return "postgresql+psycopg2" + postgres_server[len("postgresql"):] + "/bench_mlflow"
+
+
+def gateway_store_url(backend: str, work: Path, postgres_server: str) -> str:
+    return f"sqlite:///{work}/gateway.db" if backend == "sqlite" else f"{postgres_server}/bench_gateway"
+
+
+def fresh_postgres_databases(postgres_server: str, names: tuple[str, ...]) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(f"{postgres_server}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            cursor.execute(f"CREATE DATABASE {name}")
+    connection.close()
+
+
+def compare(backend: str, work: Path, postgres_server: str, requests: int) -> dict:
+    """MLflow's server and the gateway, both on `backend`, loaded alike and measured alike."""
+    if backend == "postgresql":
+        fresh_postgres_databases(postgres_server, ("bench_mlflow", "bench_gateway"))
+    mlflow_store = mlflow_store_url(backend, work, postgres_server)
+    database_url = gateway_store_url(backend, work, postgres_server)
     mlflow_port, gateway_port = free_port(), free_port()
-    mlflow = start([str(mlflow_executable()), "server", "--backend-store-uri", f"sqlite:///{work}/mlflow.db",
+    mlflow = start([str(mlflow_executable()), "server", "--backend-store-uri", mlflow_store,
                     "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1"],
-                   f"http://127.0.0.1:{mlflow_port}/health", log=work / "mlflow.log")
-    gateway_sqlite = work / "gateway.db"
-    database_url = scale_url if args.postgres else f"sqlite:///{gateway_sqlite}"
+                   f"http://127.0.0.1:{mlflow_port}/health", log=work / f"mlflow-{backend}.log")
     gateway = start([sys.executable, "-m", "gateway.cli", "serve", "--port", str(gateway_port),
                      "--database", database_url], f"http://127.0.0.1:{gateway_port}/healthz",
-                    log=work / "gateway.log")
+                    log=work / f"gateway-{backend}.log")
     try:
         mlflow_client = lambda: MLflow(f"http://127.0.0.1:{mlflow_port}")  # noqa: E731
         gateway_client = lambda: Gateway(f"http://127.0.0.1:{gateway_port}")  # noqa: E731
@@ -515,31 +562,48 @@ def main(argv=None) -> int:
         rows = []
         for operation, label in OPERATIONS:
             for clients in (1, CLIENTS):
-                m = measure(mlflow_client, operation, args.requests, clients)
-                g = measure(gateway_client, operation, args.requests, clients)
+                m = measure(mlflow_client, operation, requests, clients)
+                g = measure(gateway_client, operation, requests, clients)
                 rows.append((label, clients, m, g))
-                print(f"{label:58} clients={clients}: MLflow {m['median']:7.2f} ms, gateway {g['median']:7.2f} ms "
-                      f"(x{g['median'] / m['median']:.2f})", flush=True)
+                print(f"[{backend}] {label:58} clients={clients}: MLflow {m['median']:7.2f} ms, "
+                      f"gateway {g['median']:7.2f} ms (x{g['median'] / m['median']:.2f})", flush=True)
         memory = {"mlflow": peak_rss_mb(mlflow.pid), "gateway": peak_rss_mb(gateway.pid)}
-        mlflow.terminate()
-        mlflow.wait(timeout=30)
-        workers = compare_workers(work, database_url, gateway_client, args.requests)
+        stop(mlflow)
+        workers = compare_workers(work, backend, mlflow_store, database_url, gateway_client, requests)
         memory["gateway, 2 workers (each)"] = workers.pop("memory")
     finally:
         for process in (mlflow, gateway):
             if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
-    floor = in_process(database_url, None if args.postgres else str(gateway_sqlite), repeats=100)
+                stop(process)
+    floor = in_process(database_url, str(work / "gateway.db") if backend == "sqlite" else None, repeats=100)
+    return {"rows": rows, "loading": loading, "memory": memory, "floor": floor, "workers": workers}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default=",".join(BACKENDS),
+                        help="where both servers keep the registry: sqlite, postgresql or both (the default)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--no-scale", action="store_true",
+                        help="skip the PostgreSQL scale run (100,000 models, 1,000,000 versions)")
+    args = parser.parse_args(argv)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if not backends or set(backends) - set(BACKENDS):
+        parser.error(f"--backends takes {' and/or '.join(BACKENDS)}")
+    postgres_server = os.environ.get("REGISTRY_BENCH_POSTGRES_SERVER", "postgresql://postgres@127.0.0.1:5432")
+    scale_url = os.environ.get("REGISTRY_BENCH_POSTGRES_URL", f"{postgres_server}/bench")
+
+    work = Path(tempfile.mkdtemp(prefix="registry-bench-"))
+    compared = {backend: compare(backend, work, postgres_server, args.requests) for backend in backends}
     at_scale = None if args.no_scale else scale(scale_url, work, requests=max(20, args.requests // 5))
-    if at_scale:
-        memory["gateway at scale"] = at_scale["memory"]
-    write_results(Path(args.output), args, rows, loading, memory, floor, workers, at_scale)
+    write_results(Path(args.output), args, compared, at_scale)
     print(f"wrote {args.output}")
     return 0
 
 
-def compare_workers(work: Path, database_url: str, one_worker_client, requests: int) -> dict:
+def compare_workers(work: Path, backend: str, mlflow_store: str, database_url: str, one_worker_client,
+                    requests: int) -> dict:
     """The models page on 1 and 2 gateway workers, then on MLflow with 2 workers, whose
     keep-alive connections stall on Nagle's algorithm (Kludex/uvicorn#3149). One server
     runs at a time, so the workers have the machine's cores to themselves."""
@@ -547,7 +611,7 @@ def compare_workers(work: Path, database_url: str, one_worker_client, requests: 
 
     def models_page_on(label: str, make_client) -> None:
         result[label] = {clients: measure(make_client, "models_page", requests, clients) for clients in (1, CLIENTS)}
-        print(f"models page, {label}: " + ", ".join(
+        print(f"[{backend}] models page, {label}: " + ", ".join(
             f"{clients} clients {m['median']:.2f} ms ({m['per_second']:.0f}/s)"
             for clients, m in result[label].items()), flush=True)
 
@@ -555,23 +619,21 @@ def compare_workers(work: Path, database_url: str, one_worker_client, requests: 
     port = free_port()
     gateway = start([sys.executable, "-m", "gateway.cli", "serve", "--workers", "2", "--port", str(port),
                      "--database", database_url], f"http://127.0.0.1:{port}/healthz",
-                    log=work / "gateway-2-workers.log")
+                    log=work / f"gateway-2-workers-{backend}.log")
     try:
         models_page_on("gateway, 2 workers", lambda: Gateway(f"http://127.0.0.1:{port}"))
         result["memory"] = peak_rss_mb(gateway.pid)
     finally:
-        gateway.terminate()
-        gateway.wait(timeout=30)
+        stop(gateway)
     port = free_port()
-    mlflow = start([str(mlflow_executable()), "server", "--backend-store-uri", f"sqlite:///{work}/mlflow.db",
+    mlflow = start([str(mlflow_executable()), "server", "--backend-store-uri", mlflow_store,
                     "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                   f"http://127.0.0.1:{port}/health", log=work / "mlflow-2-workers.log")
+                   f"http://127.0.0.1:{port}/health", log=work / f"mlflow-2-workers-{backend}.log")
     try:
         time.sleep(5)  # its job consumers start after /health answers
         models_page_on("MLflow, 2 workers", lambda: MLflow(f"http://127.0.0.1:{port}"))
     finally:
-        mlflow.terminate()
-        mlflow.wait(timeout=30)
+        stop(mlflow)
     return result
 
 
@@ -583,30 +645,48 @@ def machine_facts() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory} memory, Python {platform.python_version()}, {platform.platform()}"
 
 
-def write_results(path: Path, args, rows, loading, memory, floor, workers, at_scale) -> None:
+def write_results(path: Path, args, compared: dict, at_scale) -> None:
     lines = [
         "# Benchmark results",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python bench/run.py"
-        f"{' --postgres' if args.postgres else ''}` on {machine_facts()}.",
-        f"MLflow {MLFLOW_VERSION} (`mlflow server`, SQLite, 1 worker) and the gateway "
-        f"({'PostgreSQL' if args.postgres else 'SQLite'}, 1 worker), both loaded through their APIs with "
-        f"{MODELS} models × {VERSIONS} versions × {TAGS} tags, 2 aliases per model, one version per model in "
-        f"Production (archiving). {args.requests} requests per row, keep-alive connections.",
-        "",
+        f"{' --backends ' + args.backends if args.backends != ','.join(BACKENDS) else ''}` on {machine_facts()}.",
+        f"MLflow {MLFLOW_VERSION} (`mlflow server`, 1 worker) and the gateway (1 worker), each on the same kind of "
+        f"database in turn, both loaded through their APIs with {MODELS} models × {VERSIONS} versions × {TAGS} tags, "
+        f"2 aliases per model, one version per model in Production (archiving). {args.requests} requests per row "
+        f"(at least {MIN_REQUESTS} but fewer when they take over {TIME_BUDGET_SECONDS} s: the last column), "
+        "keep-alive connections.",
+    ]
+    for backend, result in compared.items():
+        lines += backend_lines(backend, result)
+    if at_scale:
+        lines += scale_lines(at_scale)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _rate(per_second: float) -> str:
+    return f"{per_second:.0f}" if per_second >= 10 else f"{per_second:.1f}"
+
+
+def backend_lines(backend: str, result: dict) -> list[str]:
+    rows, loading, memory, floor, workers = (result[k] for k in ("rows", "loading", "memory", "floor", "workers"))
+    title = {"sqlite": "SQLite", "postgresql": "PostgreSQL (MLflow through `postgresql+psycopg2://`)"}[backend]
+    lines = [
+        "", f"## Both on {title}", "",
         "| operation | clients | MLflow median ms | MLflow p95 ms | gateway median ms | gateway p95 ms "
-        "| gateway/MLflow (median) | MLflow req/s | gateway req/s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| gateway/MLflow (median) | MLflow req/s | gateway req/s | requests (MLflow, gateway) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, clients, m, g in rows:
         lines.append(f"| {label} | {clients} | {m['median']:.2f} | {m['p95']:.2f} | {g['median']:.2f} | "
-                     f"{g['p95']:.2f} | {g['median'] / m['median']:.2f} | {m['per_second']:.0f} | "
-                     f"{g['per_second']:.0f} |")
-    registration = [(m, g) for label, clients, m, g in rows if label.startswith("registering") and clients == CLIENTS]
-    if registration:
-        m, g = registration[0]
-        lines += ["", f"Registration throughput with {CLIENTS} clients: MLflow {m['per_second']:.0f} versions/s, "
-                      f"gateway {g['per_second']:.0f} versions/s (x{g['per_second'] / m['per_second']:.2f})."]
+                     f"{g['p95']:.2f} | {g['median'] / m['median']:.2g} | {_rate(m['per_second'])} | "
+                     f"{_rate(g['per_second'])} | {m['requests']}, {g['requests']} |")
+    lines.append("")
+    for clients in (1, CLIENTS):
+        m, g = next((m, g) for label, c, m, g in rows if label.startswith("registering") and c == clients)
+        lines.append(f"Registration throughput with {clients} client{'s' if clients > 1 else ''}: "
+                     f"MLflow {m['per_second']:.0f} versions/s, gateway {g['per_second']:.0f} versions/s "
+                     f"(x{g['per_second'] / m['per_second']:.2f}).")
     lines += ["", f"Loading through the APIs with {CLIENTS} clients: MLflow {loading['mlflow']:.1f} s, "
                   f"gateway {loading['gateway']:.1f} s.",
               "", "Peak resident memory per process (VmHWM, the largest of a server's processes): "
@@ -620,7 +700,7 @@ def write_results(path: Path, args, rows, loading, memory, floor, workers, at_sc
     ]
     for label, measured in workers.items():
         lines.append(f"| {label} | {measured[1]['median']:.2f} | {measured[1]['p95']:.2f} | "
-                     f"{measured[CLIENTS]['median']:.2f} | {measured[CLIENTS]['per_second']:.0f} |")
+                     f"{measured[CLIENTS]['median']:.2f} | {_rate(measured[CLIENTS]['per_second'])} |")
     lines += ["", f"Throughput with 2 workers / 1 worker: x{two[CLIENTS]['per_second'] / one[CLIENTS]['per_second']:.2f}; "
                   f"keep-alive latency with 2 workers / 1 worker: x{two[1]['median'] / one[1]['median']:.2f} "
                   "(no Nagle stall: the gateway sets TCP_NODELAY on each connection).", ""]
@@ -631,9 +711,7 @@ def write_results(path: Path, args, rows, loading, memory, floor, workers, at_sc
                       f"same bytes) {floor['floor']:.2f} ms; ratio gateway/floor x{floor['gateway'] / floor['floor']:.1f}.")
     else:
         lines[-1] += "."
-    if at_scale:
-        lines += scale_lines(at_scale)
-    path.write_text("\n".join(lines) + "\n")
+    return lines
 
 
 def scale_lines(at_scale: dict) -> list[str]:
@@ -651,6 +729,7 @@ def scale_lines(at_scale: dict) -> list[str]:
     lines += ["", f"Deep page / first page: models x{ratio(1, 0):.2f}, versions x{ratio(3, 2):.2f} (keyset "
                   "cursors; the condition leads with a bound on the first sort key, so an index range scan "
                   "starts at the cursor).", "",
+              f"Peak resident memory of the gateway at scale (VmHWM): {at_scale['memory']:.0f} MB.", "",
               "The tag-equality search's plan (`EXPLAIN ANALYZE`; the (key, md5(value)) index of migration 0004):",
               "", "```", *at_scale["plan"], "```"]
     return lines

@@ -13,7 +13,7 @@ from typing import Callable
 from peewee import SQL, fn
 
 from store.filters import model_filter, version_filter
-from store.permissions import EVERY_MODEL, Reach, within
+from store.permissions import Reach, within
 from store.queries import read_models, read_versions, version_rows
 from store.statements import any_of
 from store.tables import Activity, ModelVersion, RegisteredModel, TransitionRequest
@@ -233,7 +233,7 @@ def count_activities_by(parent: str, parent_ids: list[int], spec: dict, scope: A
 
 # ---- the review inbox -------------------------------------------------------------------
 
-def requests_page(status: str | None, before_id: int | None, limit: int, reach: Reach = EVERY_MODEL) -> list:
+def requests_page(status: str | None, before_id: int | None, limit: int, reach: Reach) -> list:
     """Transition requests on models in reach, newest first, older than `before_id`."""
     query = TransitionRequest.select().where(within(reach, TransitionRequest.model))
     if status is not None:

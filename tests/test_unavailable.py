@@ -38,7 +38,7 @@ class _WriteLock:
             self.holder = sqlite3.connect(urlparse(self.store.url).path[1:], isolation_level=None)
             self.holder.execute("BEGIN IMMEDIATE")
         else:
-            from resolvers.changes import ACTIVITY_ORDER_LOCK
+            from store.writes import ACTIVITY_ORDER_LOCK
             self.holder = open_database(self.store.url, 1)
             self.holder.execute_sql("SELECT pg_advisory_lock(%s)", (ACTIVITY_ORDER_LOCK,))
         return self
