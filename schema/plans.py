@@ -185,8 +185,11 @@ class _Run:
         if pending:
             for (index, _), column in zip(pending, await asyncio.gather(*(job for _, job in pending))):
                 columns[index] = column
+        if not columns:  # every field skipped (a fragment for another type): an empty object
+            return [{} for _ in objects]
         keys = selection.keys
-        return [dict(zip(keys, row)) for row in zip(*columns)]
+        # strict: a column short of a value would otherwise drop objects from the response.
+        return [dict(zip(keys, row)) for row in zip(*columns, strict=True)]
 
     def _values(self, step: Step, objects: list, type_name: str):
         """The field's value for each object: a list, or an awaitable of one."""
