@@ -20,10 +20,13 @@ from gateway.settings import Settings
 from resolvers import idempotency
 from resolvers.context import RequestContext
 from schema.build import build_schema
+from store.activity_tail import ActivityTail
 from store.database import Store, StoreUnavailable, now_ms
 
 log = logging.getLogger("registry.gateway")
 PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Operations one WebSocket may have running at once (each a stream with its own reads).
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
@@ -37,14 +40,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         request_id = request.headers.get("x-request-id", "")
         if not PLAIN_REQUEST_ID.fullmatch(request_id):  # it reaches logs and error messages
             request_id = uuid.uuid4().hex
-        if isinstance(response, Response):  # not for a WebSocket, whose headers are the request's
+        over_websocket = not isinstance(response, Response)
+        if not over_websocket:  # a WebSocket's headers are the request's
             response.headers["x-request-id"] = request_id
-        return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id)
+        return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id, tail=tail,
+                              over_websocket=over_websocket)
 
     metrics = Metrics(store)
     schema = build_schema(settings.limits, introspection=settings.introspection, query_plans=settings.query_plans,
                           outermost=(metrics.extension(),))
-    graphql = RegistryGraphQL(schema, context, allowed_origins=settings.websocket_origins)
+    tail = ActivityTail(store.url)
+    graphql = RegistryGraphQL(schema, context, token_viewer=lambda authorization: authentication[0].token_viewer(
+        authorization), tokens_required=settings.auth == "required", allowed_origins=settings.websocket_origins,
+        max_subscriptions=MAX_SUBSCRIPTIONS_PER_CONNECTION)
 
     async def healthz(request: Request) -> JSONResponse:
         try:
@@ -69,11 +77,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             log.info("forgot %d idempotency keys older than 24 hours", forgotten)
         if settings.auth == "local":
             authentication[0].start_local_mode()
+        await tail.start()
         # What start-up made (modules, the schema) lives as long as the process: out of the
         # collector's sight, a full collection no longer walks it (the mean models page on
         # SQLite: 13.4 -> 11.3 ms).
         gc.freeze()
         yield
+        await tail.stop()
         if owns_store:
             store.close()
 

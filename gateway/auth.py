@@ -65,22 +65,28 @@ class Authentication:
                                                     "Host (localhost, 127.0.0.1, [::1])."), None
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         if authorization:
-            scheme, _, secret = authorization.partition(" ")
-            viewer = None
-            if scheme.lower() == "bearer" and secret.strip():
-                try:
-                    viewer = await self.store.run(accounts.authenticate, secret.strip(), self.default_level)
-                except StoreUnavailable:
-                    return _error(503, "UNAVAILABLE", "The registry's database is unavailable just now; retry.",
-                                  {"retry-after": "1"}), None
+            try:
+                viewer = await self.token_viewer(authorization)
+            except StoreUnavailable:
+                return _error(503, "UNAVAILABLE", "The registry's database is unavailable just now; retry.",
+                              {"retry-after": "1"}), None
             if viewer is None:
                 return self.unauthenticated("The access token is unknown, expired or revoked."), None
             return None, viewer
         if local:
             return None, self.local_viewer
-        if scope["path"] in OPEN_PATHS or _is_graphiql_page(scope, headers):
+        if scope["path"] in OPEN_PATHS or _is_graphiql_page(scope, headers) or scope["type"] == "websocket":
+            # A browser cannot set headers on a WebSocket: its token comes in connection_init
+            # (gateway/http.py), and until then the connection may do nothing.
             return None, Viewer(name=None, default_level=self.default_level)
         return self.unauthenticated("Send an access token: Authorization: Bearer <token>."), None
+
+    async def token_viewer(self, authorization: str) -> Viewer | None:
+        """The viewer an `Authorization` value (`Bearer <token>`) names; None for a bad one."""
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return await self.store.run(accounts.authenticate, secret.strip(), self.default_level)
 
     def unauthenticated(self, message: str):
         return _error(401, "UNAUTHENTICATED", message, {"www-authenticate": 'Bearer realm="registry-gateway"'})

@@ -14,6 +14,11 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
+
+from store.database import StoreUnavailable
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # Variables nest as deep as filters do (and/or/not); far beyond that is an attack on the stack.
@@ -65,14 +70,37 @@ def _is_mutation(query: str, operation_name: str | None) -> bool:
 
 
 class RegistryGraphQL(GraphQL):
-    """POST and GET (queries only) on /graphql; GraphiQL for a browser."""
+    """POST and GET (queries only) on /graphql; GraphiQL for a browser; subscriptions over
+    a WebSocket speaking graphql-transport-ws, whose token may come in connection_init as
+    `{"Authorization": "Bearer <token>"}` (browsers cannot set a WebSocket's headers)."""
 
-    def __init__(self, schema, context, allowed_origins=()):
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True, allowed_origins=allowed_origins)
+    def __init__(self, schema, context, token_viewer, tokens_required: bool, allowed_origins=(),
+                 max_subscriptions: int | None = None):
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True, allowed_origins=allowed_origins,
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         max_subscriptions_per_connection=max_subscriptions)
         self._context = context
+        self._token_viewer = token_viewer
+        self._tokens_required = tokens_required
 
     async def get_context(self, request, response):
         return await self._context(request, response)
+
+    async def on_ws_connect(self, context):
+        """Refused (close 4403) for a bad token, or for none where tokens are required."""
+        params = context.connection_params or {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        if authorization is not None:
+            try:
+                viewer = await self._token_viewer(authorization) if isinstance(authorization, str) else None
+            except StoreUnavailable:
+                viewer = None
+            if viewer is None:
+                raise ConnectionRejectionError()
+            context.sign_in(viewer)
+        elif context.viewer.name is None and self._tokens_required:
+            raise ConnectionRejectionError()
+        return UNSET  # a plain connection_ack
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

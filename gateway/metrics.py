@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.extensions import SchemaExtension
 
+from resolvers import live
 from schema import plans
+from store import activity_tail
 from store.database import STATEMENT_COUNTER, Store
 
 MAX_OPERATION_NAMES = 100
@@ -97,4 +99,9 @@ class _StoreAndPlans:
                                                                "with the cause)", labels=["outcome"])
         for outcome, count in sorted(plans.COUNTS.items()):
             outcomes.add_metric([outcome], count)
-        return [in_use, retried, outcomes]
+        streams = GaugeMetricFamily("registry_activity_streams", "activities subscriptions being served now")
+        streams.add_metric([], live.OPEN_STREAMS[0])
+        reconnects = CounterMetricFamily("registry_activity_tail_reconnects",
+                                         "Reconnections of the connection that listens for new activities")
+        reconnects.add_metric([], activity_tail.RECONNECTS[0])
+        return [in_use, retried, outcomes, streams, reconnects]

@@ -8,7 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.access_types import AccessToken, User
 from schema.document_cache import CachedDocuments
 from schema.errors import ErrorReporting, label_document_error
-from schema.guards import RefuseUnstorableText
+from schema.guards import RefuseUnstorableText, SubscriptionsOverWebSocketOnly
 from schema.history_types import Activity, Comment, TransitionRequest
 from schema.limits import Limits, query_limits
 from schema.mutation import Mutation
@@ -16,6 +16,7 @@ from schema.plans import planned_executor
 from schema.query import Query
 from schema.response_budget import response_budget
 from schema.scalars import DATETIME
+from schema.subscription import Subscription
 from schema.types import ModelVersion, RegisteredModel
 from schema.write_limits import write_limits
 
@@ -43,6 +44,7 @@ def build_schema(limits: Limits | None = None, introspection: bool = True,
         query_limits(limits),
         write_limits(limits),
         RefuseUnstorableText,
+        SubscriptionsOverWebSocketOnly,
         response_budget(limits.max_response_bytes),
     ]
     if not introspection:
@@ -50,6 +52,7 @@ def build_schema(limits: Limits | None = None, introspection: bool = True,
     schema = RegistrySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[RegisteredModel, ModelVersion, TransitionRequest, Comment, Activity, User, AccessToken],
         extensions=extensions,
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),

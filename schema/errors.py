@@ -61,7 +61,14 @@ def label_document_error(error: GraphQLError) -> None:
 class ErrorReporting(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._report(self.execution_context.result)
+
+    def on_stream_result(self, result) -> Iterator[None]:
+        """Each result of a subscription (or of an operation sent over a WebSocket)."""
+        self._report(result)
+        yield
+
+    def _report(self, result) -> None:
         if result is not None and getattr(result, "errors", None):
             request_id = getattr(self.execution_context.context, "request_id", "-")
             result.errors = [client_error(error, request_id) for error in result.errors]

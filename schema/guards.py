@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from graphql import ExecutionResult, GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from resolvers.errors import RegistryError
 from resolvers.validation import refuse_unstorable, unstorable
@@ -49,4 +50,18 @@ class RefuseUnstorableText(SchemaExtension):
             problem = document and DOCUMENTS.remember(document, "literals", lambda: _literal_problem(document))
             if problem:
                 context.result = _refusal(problem, None)
+        yield
+
+
+class SubscriptionsOverWebSocketOnly(SchemaExtension):
+    """A subscription sent over HTTP would run as a one-off field and answer nothing useful:
+    refuse it, saying where subscriptions are served."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.operation_type == OperationType.SUBSCRIPTION and not getattr(context.context, "over_websocket",
+                                                                                 False):
+            context.result = ExecutionResult(data=None, errors=[GraphQLError(
+                "Subscriptions are served over the WebSocket at /graphql (graphql-transport-ws), not over HTTP.",
+                extensions={"code": "BAD_REQUEST"})])
         yield

@@ -207,6 +207,20 @@ def activities_page(spec: dict, request: PageRequest, scope: ActivityScope) -> P
     return _page(Activity.select(), condition, ACTIVITY_COLUMNS, NEWEST_FIRST, request)
 
 
+def newest_activity_id() -> int:
+    """The highest committed activity id (0 for an empty log)."""
+    return Activity.select(fn.MAX(Activity.id)).scalar() or 0
+
+
+def activities_after(after_id: int, through_id: int, spec: dict, scope: ActivityScope, limit: int) -> list:
+    """The activities in scope with ids in (after_id, through_id], oldest first, at most
+    `limit`: a live stream's next batch."""
+    query = (Activity.select()
+             .where((Activity.id > after_id) & (Activity.id <= through_id) & _activity_condition(spec) & _visible(scope))
+             .order_by(Activity.id).limit(limit))
+    return list(query)
+
+
 def count_activities(spec: dict, scope: ActivityScope) -> int:
     return Activity.select().where(_activity_condition(spec) & _visible(scope)).count()
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from peewee import Model
 
+from store.activity_tail import CHANNEL
 from store.statements import is_sqlite
 from store.tables import Activity, ModelVersion, RegisteredModel
 from store.tables import database as bound_database
@@ -42,28 +43,29 @@ def insert(table: type[Model], row: dict) -> int:
     return bound_database.obj.execute_sql(sql, _parameters(table, columns, [row])).fetchone()[0]
 
 
-def insert_many(table: type[Model], rows: list[dict], before: tuple[str, list] | None = None) -> None:
-    """INSERT rows that all name the same fields, in one statement. `before`, a
-    statement and its parameters, runs first in the same round trip (PostgreSQL only:
-    psycopg2 sends both as one query)."""
+def insert_many(table: type[Model], rows: list[dict]) -> None:
+    """INSERT rows that all name the same fields, in one statement."""
     if not rows:
         return
     columns = tuple(rows[0])
     sql = _insert_sql(table, columns, len(rows), is_sqlite(), False)
-    parameters = _parameters(table, columns, rows)
-    if before is not None:
-        sql, parameters = f"{before[0]}; {sql}", [*before[1], *parameters]
-    bound_database.obj.execute_sql(sql, parameters)
+    bound_database.obj.execute_sql(sql, _parameters(table, columns, rows))
 
 
 def append_activities(rows: list[dict]) -> None:
-    """Append to the activity log, in commit order (see ACTIVITY_ORDER_LOCK): on
-    PostgreSQL the lock is taken in the same round trip as the insert. SQLite's writers
-    hold the whole database, so its ids are in commit order already."""
+    """Append to the activity log, in commit order (see ACTIVITY_ORDER_LOCK). On
+    PostgreSQL, in one round trip (psycopg2 sends the statements as one query): the lock,
+    the insert, and a notification of the newest id to the processes following the log
+    (store/activity_tail.py), delivered at commit. SQLite's writers hold the whole
+    database, so its ids are in commit order already."""
     if is_sqlite():
         insert_many(Activity, rows)
-    else:
-        insert_many(Activity, rows, before=("SELECT pg_advisory_xact_lock(%s)", [ACTIVITY_ORDER_LOCK]))
+        return
+    columns = tuple(rows[0])
+    insert = _insert_sql(Activity, columns, len(rows), False, True)
+    sql = (f"SELECT pg_advisory_xact_lock(%s); WITH made AS ({insert}) "
+           "SELECT pg_notify(%s, MAX(id)::text) FROM made")
+    bound_database.obj.execute_sql(sql, [ACTIVITY_ORDER_LOCK, *_parameters(Activity, columns, rows), CHANNEL])
 
 
 @lru_cache(maxsize=2)

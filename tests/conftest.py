@@ -22,8 +22,9 @@ from gateway.settings import Settings
 from resolvers import accounts
 from schema import plans
 from schema.limits import Limits
+from store import activity_tail
 from store.database import Store
-from store.tables import ALL_TABLES, User
+from store.tables import ALL_TABLES, Activity, User
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"
@@ -70,6 +71,15 @@ def no_unexpected_read_retries(store, request):
 
 
 @pytest.fixture(autouse=True)
+def no_unexpected_tail_reconnects():
+    """The connection that listens for new activities reconnects (logged and counted) when
+    it is lost: no test loses it, so a reconnect is a failure."""
+    before = activity_tail.RECONNECTS[0]
+    yield
+    assert activity_tail.RECONNECTS[0] == before, "the activity tail reconnected (see the registry.store log)"
+
+
+@pytest.fixture(autouse=True)
 def no_unexpected_plan_failures(request):
     """A query plan that fails for any reason but a client's error or a case it does not
     cover falls back to graphql-core silently for the client: every test fails on one,
@@ -93,7 +103,11 @@ def empty_registry(store):
             for table in reversed(emptied):
                 table.delete().execute()
         else:
-            store.db.execute_sql(f"TRUNCATE {', '.join(t._meta.table_name for t in emptied)} RESTART IDENTITY")
+            # Activity ids keep counting, as they do in a registry (a live stream follows the
+            # highest id it has seen); other ids start again at 1.
+            restarted = [t._meta.table_name for t in emptied if t is not Activity]
+            store.db.execute_sql(f"TRUNCATE {', '.join(restarted)} RESTART IDENTITY")
+            store.db.execute_sql("TRUNCATE activities")
         User.delete().where(User.name != LOCAL_ADMIN).execute()
     yield
 

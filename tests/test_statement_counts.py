@@ -117,8 +117,11 @@ def test_a_granted_reader_sees_what_the_admin_sees_at_the_same_cost(gql, granted
 
 def _verb_and_table(sql: str) -> str:
     """'INSERT model_versions': what a statement does, to which table. On PostgreSQL the
-    activity log's order lock travels in front of the insert, in the same round trip."""
+    activity log's order lock travels in front of the insert, and the notification of the
+    new ids behind it, in the same round trip."""
     last = sql.split("; ")[-1]
+    if last.startswith("WITH made AS ("):  # the insert, then a notification of what it made
+        last = last[len("WITH made AS ("):]
     table = re.search(r'(?:FROM|INTO|UPDATE) "(\w+)"', last).group(1)
     return f"{last.split()[0]} {table}"
 
