@@ -15,11 +15,16 @@ from store.pages import ActivityScope, Page
 NEWEST_FIRST = (SortKey("ID", lambda a: a.id, int, descending=True),)
 
 
-def activity_search(types, first: int | None, after: str | None, model_name: str | None = None) -> Search:
-    spec = {"types": sorted(set(types))} if types else {}
+def activity_spec(types, model_name: str | None = None) -> dict:
+    """What activities are wanted: of some types, of the model called so."""
+    spec: dict = {"types": sorted(set(types))} if types else {}
     if model_name is not None:
         spec["modelName"] = model_name
-    return Search(spec, NEWEST_FIRST, page_request(first, after, None, None, NEWEST_FIRST))
+    return spec
+
+
+def activity_search(types, first: int | None, after: str | None, model_name: str | None = None) -> Search:
+    return Search(activity_spec(types, model_name), NEWEST_FIRST, page_request(first, after, None, None, NEWEST_FIRST))
 
 
 def scope(viewer: Viewer) -> ActivityScope:

@@ -9,21 +9,12 @@ from typing import AsyncIterator
 
 from resolvers.errors import RegistryError, invalid
 from resolvers.global_ids import pk_of
-from resolvers.history import scope
+from resolvers.history import activity_spec, scope
 from store import pages
 from store.tables import Activity
 
 BATCH = 100  # activities read at a time; the next batch is read when the client took these
 OPEN_STREAMS = [0]  # streams being served by this process now (for /metrics)
-
-
-def activity_spec(model_name: str | None, types: list[str] | None) -> dict:
-    spec: dict = {}
-    if types:
-        spec["types"] = sorted(set(types))
-    if model_name is not None:
-        spec["modelName"] = model_name
-    return spec
 
 
 def _after_id(after: str) -> int:
@@ -38,7 +29,7 @@ async def follow(context, after: str | None, model_name: str | None, types: list
     tail = context.tail
     if tail is None:
         raise RegistryError("UNAVAILABLE", "Live activities are served over the gateway's WebSocket only.")
-    spec = activity_spec(model_name, types)
+    spec = activity_spec(types, model_name)
     # Without `after`, from now: the log's own newest id (the tail's may be a moment old).
     cursor = _after_id(after) if after is not None else await context.store.run(pages.newest_activity_id)
     OPEN_STREAMS[0] += 1
