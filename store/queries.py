@@ -10,7 +10,7 @@ from typing import Iterable
 from peewee import Expression, fn
 
 from store.rows import instances
-from store.statements import any_of, is_sqlite, statement
+from store.statements import Statement, any_of, is_sqlite, statement
 from store.tables import (
     AccessToken,
     Activity,
@@ -96,12 +96,19 @@ def _versions_by_numbers(model_ids, numbers):
     return version_rows().where(any_of(ModelVersion.model, model_ids) & any_of(ModelVersion.version, numbers))
 
 
-def versions_by_numbers(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], ModelVersion]:
-    """Versions by (model id, version number)."""
-    pairs = list(pairs)
-    rows = _versions_by_numbers.execute({m for m, _ in pairs}, {v for _, v in pairs})
-    found = {(v.model_id, v.version): v for v in read_versions(rows)}
-    return {pair: found[pair] for pair in pairs if pair in found}
+def _by_pairs(query: Statement, read, key_of, value_of=lambda row: row):
+    """A lookup by pairs of keys, (a, b) -> row, in one statement: `query` takes every a and
+    every b, and what it finds beyond the pairs asked for (their cross product) is left out."""
+    def lookup(pairs: Iterable[tuple]) -> dict:
+        pairs = list(pairs)
+        rows = read(query.execute({a for a, _ in pairs}, {b for _, b in pairs}))
+        found = {key_of(row): value_of(row) for row in rows}
+        return {pair: found[pair] for pair in pairs if pair in found}
+    return lookup
+
+
+# Versions by (model id, version number).
+versions_by_numbers = _by_pairs(_versions_by_numbers, read_versions, lambda v: (v.model_id, v.version))
 
 
 def _tags_by_owner(table, owner):
@@ -163,12 +170,9 @@ def _versions_by_alias(model_ids, aliases):
     return _alias_rows().where(any_of(ModelAlias.model, model_ids) & any_of(ModelAlias.alias, aliases))
 
 
-def versions_by_alias(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], ModelVersion]:
-    """Versions by (model id, alias)."""
-    pairs = list(pairs)
-    rows = _versions_by_alias.execute({m for m, _ in pairs}, {a for _, a in pairs})
-    found = {(a.model_id, a.alias): a.version for a in _read_aliases(rows)}
-    return {pair: found[pair] for pair in pairs if pair in found}
+# Versions by (model id, alias).
+versions_by_alias = _by_pairs(_versions_by_alias, _read_aliases, lambda a: (a.model_id, a.alias),
+                              lambda a: a.version)
 
 
 @statement(True, True)
@@ -176,12 +180,9 @@ def _versions_by_name_and_alias(names, aliases):
     return _alias_rows().where(any_of(RegisteredModel.name, names) & any_of(ModelAlias.alias, aliases))
 
 
-def versions_by_name_and_alias(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ModelVersion]:
-    """Versions by (model name, alias), found from the name in the same statement."""
-    pairs = list(pairs)
-    rows = _versions_by_name_and_alias.execute({n for n, _ in pairs}, {a for _, a in pairs})
-    found = {(a.version.model.name, a.alias): a.version for a in _read_aliases(rows)}
-    return {pair: found[pair] for pair in pairs if pair in found}
+# Versions by (model name, alias), found from the name in the same statement.
+versions_by_name_and_alias = _by_pairs(_versions_by_name_and_alias, _read_aliases,
+                                       lambda a: (a.version.model.name, a.alias), lambda a: a.version)
 
 
 @statement(True, True)
@@ -189,12 +190,9 @@ def _versions_by_name_and_number(names, numbers):
     return version_rows().where(any_of(RegisteredModel.name, names) & any_of(ModelVersion.version, numbers))
 
 
-def versions_by_name_and_number(pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], ModelVersion]:
-    """Versions by (model name, version number), found from the name in the same statement."""
-    pairs = list(pairs)
-    rows = _versions_by_name_and_number.execute({n for n, _ in pairs}, {v for _, v in pairs})
-    found = {(v.model.name, v.version): v for v in read_versions(rows)}
-    return {pair: found[pair] for pair in pairs if pair in found}
+# Versions by (model name, version number), found from the name in the same statement.
+versions_by_name_and_number = _by_pairs(_versions_by_name_and_number, read_versions,
+                                        lambda v: (v.model.name, v.version))
 
 
 @statement(True, True)
