@@ -31,9 +31,8 @@ class ActivityTail:
     """`newest` is the highest activity id known committed; `wait_beyond(n)` returns once
     it is above n. Started and stopped with the app."""
 
-    def __init__(self, url: str, connect_params: dict | None = None):
+    def __init__(self, url: str):
         self.url = url
-        self.connect_params = connect_params or {}
         self.newest = 0
         self._changed = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -98,7 +97,7 @@ class ActivityTail:
     def _listen_once(self) -> None:
         import psycopg2
 
-        connection = psycopg2.connect(self.url, **self.connect_params)
+        connection = psycopg2.connect(self.url)
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:
