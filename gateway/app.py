@@ -13,12 +13,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.auth import Authentication
+from gateway.dispatcher import Dispatcher
 from gateway.http import RegistryGraphQL
 from gateway.limits import BodyLimits
+from gateway.mailer import SmtpSender, SmtpSettings
 from gateway.metrics import Metrics
+from gateway.outbound import HttpSender
 from gateway.settings import Settings
-from resolvers import idempotency
+from gateway.slow_consumers import SlowConsumers
+from resolvers import deliveries, idempotency
+from resolvers.access import LEVELS
 from resolvers.context import RequestContext
+from resolvers.deliveries import Outbound
+from resolvers.webhook_signing import SecretBox
+from resolvers.webhook_targets import AddressPolicy, parse_networks
+from resolvers.webhooks import WebhookRules
 from schema.build import build_schema
 from store.activity_tail import ActivityTail
 from store.database import Store, StoreUnavailable, now_ms
@@ -44,22 +53,35 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         if not over_websocket:  # a WebSocket's headers are the request's
             response.headers["x-request-id"] = request_id
         return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id, tail=tail,
-                              over_websocket=over_websocket)
+                              over_websocket=over_websocket, outbound=outbound,
+                              authorization=request.headers.get("authorization") if over_websocket else None,
+                              reauthenticate=lambda authorization: authentication[0].token_viewer(authorization))
 
+    policy = AddressPolicy(parse_networks(settings.webhook_allowed_networks))
+    sender = HttpSender(policy, settings.webhook_timeout_seconds)
+    smtp = SmtpSettings.from_url(settings.smtp_url) if settings.smtp_url else None
+    outbound = Outbound(WebhookRules(policy, SecretBox(settings.load_secrets_key())), sender,
+                        mailer=smtp and SmtpSender(smtp, settings.webhook_timeout_seconds),
+                        mail_from=smtp.mail_from if smtp else Outbound.mail_from,
+                        default_level=LEVELS.index(settings.default_permission),
+                        retry_seconds=settings.webhook_retry_seconds or deliveries.RETRY_SECONDS)
     metrics = Metrics(store)
     schema = build_schema(settings.limits, introspection=settings.introspection, query_plans=settings.query_plans,
                           outermost=(metrics.extension(),))
     tail = ActivityTail(store.url)
+    dispatcher = Dispatcher(store, outbound, tail, settings.webhook_timeout_seconds)
     graphql = RegistryGraphQL(schema, context, token_viewer=lambda authorization: authentication[0].token_viewer(
         authorization), tokens_required=settings.auth == "required", allowed_origins=settings.websocket_origins,
         max_subscriptions=MAX_SUBSCRIPTIONS_PER_CONNECTION)
 
     async def healthz(request: Request) -> JSONResponse:
+        """The database answers; and the outboxes' backlogs: webhook deliveries and e-mails
+        waiting, those due now, and how long the oldest due one has waited."""
         try:
-            await store.ping()
+            backlog = await store.run(deliveries.backlog)
         except StoreUnavailable:
             return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", **backlog, "dispatching": settings.webhook_dispatch})
 
     async def scrape(request: Request) -> Response:
         return await metrics.endpoint(request, auth_required=settings.auth == "required")
@@ -78,11 +100,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         if settings.auth == "local":
             authentication[0].start_local_mode()
         await tail.start()
+        if settings.webhook_dispatch:
+            dispatcher.start()
         # What start-up made (modules, the schema) lives as long as the process: out of the
         # collector's sight, a full collection no longer walks it (the mean models page on
         # SQLite: 13.4 -> 11.3 ms).
         gc.freeze()
         yield
+        await dispatcher.stop()
+        await sender.close()
         await tail.stop()
         if owns_store:
             store.close()
@@ -92,7 +118,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         authentication.append(guard)
         return guard
 
-    middleware = [Middleware(BodyLimits, max_bytes=settings.limits.max_body_bytes,
+    middleware = [Middleware(SlowConsumers, timeout=settings.websocket_send_timeout_seconds),
+                  Middleware(BodyLimits, max_bytes=settings.limits.max_body_bytes,
                              timeout_seconds=settings.limits.body_timeout_seconds)]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),

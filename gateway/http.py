@@ -98,6 +98,7 @@ class RegistryGraphQL(GraphQL):
             if viewer is None:
                 raise ConnectionRejectionError()
             context.sign_in(viewer)
+            context.authorization = authorization
         elif context.viewer.name is None and self._tokens_required:
             raise ConnectionRejectionError()
         return UNSET  # a plain connection_ack

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.extensions import SchemaExtension
 
+from gateway import dispatcher, slow_consumers
 from resolvers import live
 from schema import plans
 from store import activity_tail
@@ -104,4 +105,19 @@ class _StoreAndPlans:
         reconnects = CounterMetricFamily("registry_activity_tail_reconnects",
                                          "Reconnections of the connection that listens for new activities")
         reconnects.add_metric([], activity_tail.RECONNECTS[0])
-        return [in_use, retried, outcomes, streams, reconnects]
+        delivered = CounterMetricFamily("registry_webhook_deliveries", "Webhook deliveries this process finished "
+                                        "an attempt of, by the status it left them in", labels=["status"])
+        emailed = CounterMetricFamily("registry_emails", "E-mails to followers this process finished an attempt of, "
+                                      "by the status it left them in", labels=["status"])
+        for (channel, status), count in sorted(dispatcher.DELIVERED.items()):
+            (emailed if channel == "email" else delivered).add_metric([status], count)
+        connections = GaugeMetricFamily("registry_websocket_connections", "WebSocket connections open now")
+        connections.add_metric([], slow_consumers.OPEN[0])
+        slow = CounterMetricFamily("registry_websocket_slow_consumers", "WebSocket connections closed because their "
+                                   "client stopped reading", labels=["closed"])
+        slow.add_metric(["yes"], slow_consumers.DISCONNECTED[0])
+        slow.add_metric(["no"], slow_consumers.NOT_DISCONNECTED[0])
+        failures = CounterMetricFamily("registry_webhook_dispatcher_failures",
+                                       "Failures of the webhook dispatcher's own work (see the log)")
+        failures.add_metric([], dispatcher.FAILURES[0])
+        return [in_use, retried, outcomes, streams, reconnects, connections, slow, delivered, emailed, failures]

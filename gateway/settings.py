@@ -2,8 +2,15 @@
 import dataclasses
 import ipaddress
 import os
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
 
+from cryptography.fernet import Fernet
+
+from gateway.mailer import SmtpSettings
+from resolvers.webhook_targets import parse_networks
 from schema.limits import Limits
 from store.database import DEFAULT_URL
 
@@ -72,10 +79,26 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     cors_origins: tuple[str, ...] = ()
     websocket_origins: tuple[str, ...] = ()
+    # How long a message may wait for a WebSocket client to read before the connection ends.
+    websocket_send_timeout_seconds: float = 30.0
     introspection: bool = True
     # Query plans (schema/plans.py): on unless REGISTRY_QUERY_PLANS=off, which leaves
     # every operation to graphql-core's executor.
     query_plans: bool = True
+    # Webhooks: networks receivers may be in although not public (intranets, tests);
+    # how long one attempt may take; the waits before retries (None: the default
+    # schedule, about a day); whether this process sends deliveries.
+    webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_seconds: tuple[float, ...] | None = None
+    webhook_dispatch: bool = True
+    # The Fernet key that seals webhook secrets (REGISTRY_SECRETS_KEY); without one, a key
+    # file made on first start: REGISTRY_SECRETS_KEY_FILE, or registry-secrets.key beside
+    # the SQLite database (in the working directory for PostgreSQL).
+    secrets_key: str | None = None
+    secrets_key_file: str | None = None
+    # Where e-mail to followers goes (gateway/mailer.py); none is sent without it.
+    smtp_url: str | None = None
 
     @classmethod
     def from_env(cls, database_url: str | None = None, auth: str | None = None) -> "Settings":
@@ -88,8 +111,17 @@ class Settings:
             limits=limits_from_env(),
             cors_origins=_list("REGISTRY_CORS_ORIGINS"),
             websocket_origins=_list("REGISTRY_WEBSOCKET_ORIGINS"),
+            websocket_send_timeout_seconds=float(os.environ.get("REGISTRY_WEBSOCKET_SEND_TIMEOUT_SECONDS",
+                                                                cls.websocket_send_timeout_seconds)),
             introspection=_switch("REGISTRY_INTROSPECTION"),
             query_plans=_switch("REGISTRY_QUERY_PLANS"),
+            webhook_allowed_networks=_list("REGISTRY_WEBHOOK_ALLOWED_NETWORKS"),
+            webhook_timeout_seconds=float(os.environ.get("REGISTRY_WEBHOOK_TIMEOUT_SECONDS", cls.webhook_timeout_seconds)),
+            webhook_retry_seconds=tuple(float(s) for s in _list("REGISTRY_WEBHOOK_RETRY_SECONDS")) or None,
+            webhook_dispatch=_switch("REGISTRY_WEBHOOK_DISPATCH"),
+            secrets_key=os.environ.get("REGISTRY_SECRETS_KEY") or None,
+            secrets_key_file=os.environ.get("REGISTRY_SECRETS_KEY_FILE") or None,
+            smtp_url=os.environ.get("REGISTRY_SMTP_URL") or None,
         )
 
     def check(self) -> None:
@@ -105,3 +137,35 @@ class Settings:
             raise ValueError("REGISTRY_WRITE_RATE is 0 (no limit) or more, REGISTRY_WRITE_BURST at least 1")
         if self.default_permission not in LEVELS:
             raise ValueError(f"REGISTRY_DEFAULT_PERMISSION is one of {', '.join(LEVELS)}")
+        if not 0 < self.webhook_timeout_seconds <= 60:
+            raise ValueError("REGISTRY_WEBHOOK_TIMEOUT_SECONDS is more than 0 and at most 60")
+        if self.webhook_retry_seconds is not None and any(not 0 <= s <= 86_400 for s in self.webhook_retry_seconds):
+            raise ValueError("REGISTRY_WEBHOOK_RETRY_SECONDS is a list of waits from 0 to 86400 seconds")
+        parse_networks(self.webhook_allowed_networks)
+        if self.smtp_url:
+            SmtpSettings.from_url(self.smtp_url)
+
+    def load_secrets_key(self) -> bytes:
+        """The key that seals webhook secrets: the one set, or the key file's (made now,
+        readable by this user only, when missing; processes starting together agree on it)."""
+        if self.secrets_key:
+            return self.secrets_key.encode()
+        path = Path(self.secrets_key_file or self._default_key_file())
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as made:
+                made.write(Fernet.generate_key())
+        except FileExistsError:
+            pass
+        for _ in range(50):  # another process may be writing it this instant
+            key = path.read_bytes().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise ValueError(f"the secrets key file {path} is empty; delete it or set REGISTRY_SECRETS_KEY")
+
+    def _default_key_file(self) -> str:
+        parsed = urlparse(self.database_url)
+        if parsed.scheme == "sqlite":
+            database = Path(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
+            return str(database.parent / "registry-secrets.key")
+        return "registry-secrets.key"

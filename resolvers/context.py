@@ -1,8 +1,11 @@
 """What every resolver gets for one request (or one WebSocket connection): the store, the
 viewer and fresh loaders; the activity log's tail for live streams."""
+import time
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 from resolvers.access import CAN_READ, Viewer
+from resolvers.deliveries import Outbound
 from resolvers.loaders import Loaders
 from store.activity_tail import ActivityTail
 from store.database import Store
@@ -17,6 +20,13 @@ class RequestContext:
     over_websocket: bool = False
     # A WebSocket's connection_init payload (strawberry sets it), where a browser's token goes.
     connection_params: dict | None = None
+    # How this process reaches webhooks (testWebhook sends through it).
+    outbound: Outbound | None = None
+    # A WebSocket's credentials (its Authorization value) and how to check them again:
+    # a stream that outlives its token's revocation or expiry must end.
+    authorization: str | None = None
+    reauthenticate: Callable[[str], Awaitable[Viewer | None]] | None = None
+    authenticated_at: float = field(default_factory=time.monotonic)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self):

@@ -5,6 +5,9 @@ activities (store/activity_tail.py): the log is the truth, so a reconnecting cli
 gives the last id it saw misses nothing and sees nothing twice. Every batch is read under
 the viewer's grants as they are then, so a revoked grant stops that model's events.
 """
+import asyncio
+import json
+import time
 from typing import AsyncIterator
 
 from resolvers.errors import RegistryError, invalid
@@ -14,6 +17,7 @@ from store import pages
 from store.tables import Activity
 
 BATCH = 100  # activities read at a time; the next batch is read when the client took these
+TOKEN_RECHECK_SECONDS = 5.0  # how old a stream's check of its token may be when it reads a batch
 OPEN_STREAMS = [0]  # streams being served by this process now (for /metrics)
 
 
@@ -22,6 +26,42 @@ def _after_id(after: str) -> int:
     if after_id is None:
         raise invalid("`after` is not an Activity id this API gave out.", "after")
     return after_id
+
+
+# Batches being read now, by what they are: streams woken by one new activity, at the same
+# place in the log and with the same filter and reach, share one read. 500 subscribers
+# cost one statement per distinct (filter, reach), not 500.
+_READING: dict[tuple, asyncio.Future] = {}
+SHARED_READS = [0]  # reads a stream took from another's, for the tests
+
+
+async def _read_once(store, after_id: int, through_id: int, spec: dict, reach) -> list[Activity]:
+    key = (after_id, through_id, json.dumps(spec, sort_keys=True), reach)
+    reading = _READING.get(key)
+    if reading is None:
+        reading = asyncio.ensure_future(store.run(pages.activities_after, after_id, through_id, spec, reach, BATCH))
+        _READING[key] = reading
+        reading.add_done_callback(lambda _: _READING.pop(key, None))
+    else:
+        SHARED_READS[0] += 1
+    # Shielded: one stream ending must not cancel the read the others wait on.
+    return await asyncio.shield(reading)
+
+
+async def _still_signed_in(context) -> None:
+    """Ends the stream (UNAUTHENTICATED) once the token it was opened with is revoked or
+    expired; takes up a changed viewer (groups, admin) as it is now."""
+    if context.authorization is None or context.reauthenticate is None:
+        return
+    if time.monotonic() - context.authenticated_at < TOKEN_RECHECK_SECONDS:
+        return
+    viewer = await context.reauthenticate(context.authorization)
+    if viewer is None:
+        raise RegistryError("UNAUTHENTICATED", "This connection's token was revoked or has expired; connect again "
+                                               "with a valid one.")
+    context.authenticated_at = time.monotonic()
+    if viewer != context.viewer:
+        context.sign_in(viewer)
 
 
 async def follow(context, after: str | None, model_name: str | None, types: list[str] | None
@@ -39,7 +79,8 @@ async def follow(context, after: str | None, model_name: str | None, types: list
             if head <= cursor:
                 await tail.wait_beyond(cursor)
                 continue
-            batch = await context.store.run(pages.activities_after, cursor, head, spec, scope(context.viewer), BATCH)
+            await _still_signed_in(context)
+            batch = await _read_once(context.store, cursor, head, spec, scope(context.viewer))
             for activity in batch:
                 context.forget_loaded()  # each event's fields are read afresh, and no cache grows
                 yield activity

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from strawberry.dataloader import DataLoader, DefaultCache
 
-from resolvers import access, history
+from resolvers import access, history, webhooks
 from resolvers.access import Viewer
 from resolvers.search import Search, count_versions_by_model, versions_pages
 from store import queries
@@ -155,6 +155,30 @@ class Loaders:
     def activity_count_by_version_id(self) -> DataLoader:
         return self._grouped_by_argument(
             lambda ids, search: history.count_activities_by_version(ids, search, self.viewer), default=int)
+
+    @cached_property
+    def followed_by_model_id(self) -> DataLoader:
+        return self._keyed(lambda ids: queries.followed(ids, self.viewer.user_id))
+
+    @cached_property
+    def webhook_by_id(self) -> DataLoader:
+        return self._keyed(queries.webhooks_by_ids)
+
+    @cached_property
+    def delivery_by_id(self) -> DataLoader:
+        return self._keyed(queries.deliveries_by_ids)
+
+    @cached_property
+    def webhooks_by_model_id(self) -> DataLoader:
+        return self._listed(queries.webhooks_by_models)
+
+    @cached_property
+    def deliveries_by_webhook_id(self) -> DataLoader:
+        return self._grouped_by_argument(webhooks.deliveries_pages, default=None)
+
+    @cached_property
+    def delivery_count_by_webhook_id(self) -> DataLoader:
+        return self._grouped_by_argument(webhooks.count_deliveries, default=int)
 
     def _loader(self, batch: Callable[[list], list]) -> DataLoader:
         async def load(keys: list) -> list:

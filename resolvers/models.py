@@ -1,7 +1,7 @@
 """Registered models: create, describe, rename, delete, tag."""
 from peewee import IntegrityError
 
-from resolvers import access, lookups, validation
+from resolvers import access, following, lookups, validation
 from resolvers.changes import Change
 from resolvers.errors import RegistryError
 from store.tables import ModelVersion, RegisteredModel, RegisteredModelTag
@@ -23,8 +23,9 @@ def insert_model(change: Change, name: str, description: str | None = None,
                 .on_conflict_ignore().as_rowcount().execute())
     model = lookups.model(name)
     if inserted:
-        if change.actor:  # creators manage what they create
+        if change.actor:  # creators manage what they create, and follow it
             access.grant(model, change.actor, access.CAN_MANAGE)
+            following.follow(change.viewer.user_id, model)
         if tag_values:
             RegisteredModelTag.insert_many(
                 [{"model": model.id, "key": k, "value": v} for k, v in tag_values.items()]).execute()

@@ -12,7 +12,9 @@ from store.tables import (
     RegisteredModel,
     TransitionRequest,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 
 __all__ = ["AccessToken", "Activity", "Comment", "ModelAlias", "ModelPermission", "ModelVersion", "RegisteredModel",
-           "TransitionRequest", "User", "attribute_column"]
+           "TransitionRequest", "User", "Webhook", "WebhookDelivery", "attribute_column"]

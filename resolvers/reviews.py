@@ -1,6 +1,6 @@
 """Transition requests: ask for a stage change, then approve, reject or cancel it
 (the Databricks workspace registry's review flow)."""
-from resolvers import access, lookups, validation, versions
+from resolvers import access, following, lookups, validation, versions
 from resolvers.changes import Change
 from resolvers.errors import RegistryError, not_found
 from store import pages
@@ -21,6 +21,7 @@ def create(change: Change, name: str, number: int, stage: str, archive_existing:
         model=version.model_id, version=version.id, from_stage=version.stage, to_stage=stage,
         archive_existing_versions=archive_existing, status="PENDING", comment=comment,
         created_by=change.actor, created_at=change.at)
+    following.follow(change.viewer.user_id, version.model)
     change.record("TRANSITION_REQUESTED", version.model, version, from_stage=version.stage, to_stage=stage,
                   comment=comment, request_id=request.id, archiveExistingVersions=archive_existing)
     return request

@@ -28,6 +28,8 @@ class ModelPermission:
 class User(RowNode, Node):
     name: str
     is_admin: bool
+    email: Optional[str] = strawberry.field(description="Where e-mail about followed models goes; seen by the user "
+                                                        "and admins.")
 
     row = records.User
     id: strawberry.ID = global_id("User")

@@ -18,6 +18,7 @@ from schema.response_budget import response_budget
 from schema.scalars import DATETIME
 from schema.subscription import Subscription
 from schema.types import ModelVersion, RegisteredModel
+from schema.webhook_types import Webhook, WebhookDelivery
 from schema.write_limits import write_limits
 
 
@@ -53,7 +54,8 @@ def build_schema(limits: Limits | None = None, introspection: bool = True,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[RegisteredModel, ModelVersion, TransitionRequest, Comment, Activity, User, AccessToken],
+        types=[RegisteredModel, ModelVersion, TransitionRequest, Comment, Activity, User, AccessToken, Webhook,
+               WebhookDelivery],
         extensions=extensions,
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),
     )

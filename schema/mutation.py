@@ -1,14 +1,14 @@
 """Mutations: each is one call into resolvers/, run as one transaction, wrapped in a payload."""
-from typing import Any, Callable
+from typing import Callable
 
 import strawberry
 from strawberry.types import Info
 
-from resolvers import accounts, aliases, changes, comments, copies, models, reviews, versions
+from resolvers import accounts, aliases, comments, copies, models, reviews, versions
 from resolvers.access import LEVELS
-from resolvers.errors import RegistryError
 from resolvers.global_ids import pk_of, to_global_id
 from resolvers.models import UNCHANGED
+from schema.following_mutations import FollowingMutations
 from schema.mutation_inputs import (
     CopyModelVersionInput,
     CreateAccessTokenInput,
@@ -57,20 +57,9 @@ from schema.payloads import (
     TransitionModelVersionStagePayload,
     UpdateModelVersionPayload,
     UpdateRegisteredModelPayload,
-    UserError,
+    perform,
 )
-
-
-async def perform(info: Info, change: Callable, *args) -> tuple[Any, list[UserError]]:
-    """Run `change(Change, *args)` as one transaction: (result, []) or (None, [the error])."""
-    context = info.context
-    try:
-        return await context.store.run_write(changes.apply, change, context.viewer, *args), []
-    except RegistryError as error:
-        return None, [UserError.of(error)]
-    finally:
-        # Fields after this one (the payload's, or a later mutation's) must see the change.
-        context.forget_loaded()
+from schema.webhook_mutations import WebhookMutations
 
 
 def _tags(tags) -> list[tuple[str, str]]:
@@ -82,7 +71,7 @@ def _maybe(value):
 
 
 @strawberry.type
-class Mutation:
+class Mutation(WebhookMutations, FollowingMutations):
     @strawberry.mutation
     async def create_registered_model(self, info: Info, input: CreateRegisteredModelInput) -> CreateRegisteredModelPayload:
         model, errors = await perform(info, models.create, input.name, input.description, _tags(input.tags))

@@ -1,8 +1,10 @@
 """Mutation payloads: the result, or `userErrors` saying why there is none."""
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import strawberry
+from strawberry.types import Info
 
+from resolvers import changes
 from resolvers.errors import RegistryError
 from schema.access_types import AccessToken
 from schema.enums import ErrorCode
@@ -21,6 +23,18 @@ class UserError:
     def of(cls, error: RegistryError) -> "UserError":
         return cls(field=list(error.field) if error.field else None, message=error.message,
                    code=ErrorCode(error.code))
+
+
+async def perform(info: Info, change: Callable, *args) -> tuple[Any, list[UserError]]:
+    """Run `change(Change, *args)` as one transaction: (result, []) or (None, [the error])."""
+    context = info.context
+    try:
+        return await context.store.run_write(changes.apply, change, context.viewer, *args), []
+    except RegistryError as error:
+        return None, [UserError.of(error)]
+    finally:
+        # Fields after this one (the payload's, or a later mutation's) must see the change.
+        context.forget_loaded()
 
 
 @strawberry.type

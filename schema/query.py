@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import records, reviews
+from resolvers.access import CAN_MANAGE
 from resolvers.errors import invalid, not_found
 from resolvers.global_ids import from_global_id, pk_of
 from resolvers.history import activities_page, activity_search, count_activities
@@ -21,6 +22,7 @@ from resolvers.search import (
     versions_page,
 )
 from resolvers.validation import DEFAULT_PAGE, alias_target, nfc, page_size, version_number
+from resolvers.webhooks import count_webhooks, webhook_search, webhooks_page
 from schema.access_types import Viewer
 from schema.connections import Connection
 from schema.enums import ActivityType, Stage, TransitionRequestStatus
@@ -35,6 +37,7 @@ from schema.inputs import (
 )
 from schema.node import Node
 from schema.types import ModelVersion, RegisteredModel, _stages, resolve_alias
+from schema.webhook_types import Webhook
 
 SEARCH_HELP = (
     "`query` takes MLflow's filter-string syntax (e.g. \"name LIKE 'fraud%' AND tags.team = 'risk'\"); "
@@ -56,6 +59,8 @@ async def load_node(info: Info, global_id: str):
         "Activity": loaders.activity_by_id,
         "User": loaders.user_by_id,
         "AccessToken": loaders.token_by_id,
+        "Webhook": loaders.webhook_by_id,
+        "WebhookDelivery": loaders.delivery_by_id,
     }.get(type_name)
     row = await loader.load(pk) if loader else None
     return row if row is not None and await _visible(info, type_name, row) else None
@@ -69,10 +74,23 @@ async def _visible(info: Info, type_name: str, row) -> bool:
         return viewer.is_admin or viewer.user_id == (row.id if type_name == "User" else row.user_id)
     if type_name == "Activity":
         return await context.loaders.activity_visible_by_id.load(row.id)
+    if type_name in ("Webhook", "WebhookDelivery"):
+        webhook = row if type_name == "Webhook" else await context.loaders.webhook_by_id.load(row.webhook_id)
+        return await _manages(info, webhook)
     if type_name == "Comment":
         version = await context.loaders.version_by_id.load(row.version_id)
         return version is not None and await context.can_read(version.model_id)
     return await context.can_read(row.id if type_name == "RegisteredModel" else row.model_id)
+
+
+async def _manages(info: Info, webhook) -> bool:
+    """Whether the viewer manages the webhook: admins all, CAN_MANAGE holders their model's."""
+    viewer = info.context.viewer
+    if viewer.is_admin:
+        return True
+    if webhook is None or webhook.model_id is None:
+        return False
+    return await info.context.loaders.level_by_model_id.load(webhook.model_id) >= CAN_MANAGE
 
 
 async def _readable(info: Info, row):
@@ -176,6 +194,15 @@ class Query:
                 raise invalid("`after` is not the id of a transition request.", "after")
         context = info.context
         return await context.store.run(reviews.inbox, context.viewer, status and status.value, before_id, limit)
+
+    @strawberry.field(description="Webhooks the viewer may manage: a model's for its CAN_MANAGE holders, all for "
+                                  "admins.")
+    async def webhooks(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+                       model_name: Optional[str] = None) -> Connection[Webhook]:
+        search = webhook_search(first, after)
+        store, viewer = info.context.store, info.context.viewer
+        page = await store.run(webhooks_page, viewer, search, model_name)
+        return PageOfRows(page, list(search.keys), lambda: store.run(count_webhooks, viewer, model_name))
 
     @strawberry.field(description="The whole registry's history, newest first.")
     async def activities(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,

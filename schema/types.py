@@ -25,6 +25,7 @@ from schema.enums import (
 from schema.history_types import Activity, Comment, TransitionRequest, activities_of
 from schema.inputs import ModelVersionFilter, ModelVersionOrder, order_pairs, plain
 from schema.node import Node, RowNode, global_id, timestamp
+from schema.webhook_types import Webhook
 
 
 @strawberry.type
@@ -136,6 +137,20 @@ class RegisteredModel(RowNode, Node):
             raise RegistryError("PERMISSION_DENIED", f"Only CAN_MANAGE holders see who may use {self.name!r}.",
                                 ("permissions",))
         return await loaders.permissions_by_model_id.load(self.id)
+
+    @strawberry.field(description="Whether the viewer follows it (gets e-mail about it).")
+    async def followed_by_viewer(self: records.RegisteredModel, info: Info) -> bool:
+        if info.context.viewer.user_id is None:
+            return False
+        return await info.context.loaders.followed_by_model_id.load(self.id)
+
+    @strawberry.field(description="Its webhooks; for CAN_MANAGE holders and admins.")
+    async def webhooks(self: records.RegisteredModel, info: Info) -> list[Webhook]:
+        loaders = info.context.loaders
+        if await loaders.level_by_model_id.load(self.id) < access.CAN_MANAGE:
+            raise RegistryError("PERMISSION_DENIED", f"Only CAN_MANAGE holders see the webhooks of {self.name!r}.",
+                                ("webhooks",))
+        return await loaders.webhooks_by_model_id.load(self.id)
 
     @strawberry.field
     async def activities(self: records.RegisteredModel, info: Info, first: Optional[int] = None,

@@ -263,10 +263,6 @@ class Store:
     def connections_in_use(self) -> int:
         return len(getattr(self.db, "_in_use", ()))
 
-    async def ping(self) -> None:
-        """Raises unless the database answers."""
-        await self.run(lambda: self.db.execute_sql("SELECT 1").fetchone())
-
     def migrate(self) -> list[str]:
         return migrate(self.db)
 

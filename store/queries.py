@@ -17,6 +17,7 @@ from store.tables import (
     Comment,
     GroupMember,
     ModelAlias,
+    ModelFollower,
     ModelPermission,
     ModelVersion,
     ModelVersionTag,
@@ -24,6 +25,8 @@ from store.tables import (
     RegisteredModelTag,
     TransitionRequest,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 
 
@@ -242,6 +245,54 @@ comments_by_ids = _by_ids(Comment)
 activities_by_ids = _by_ids(Activity)
 users_by_ids = _by_ids(User)
 tokens_by_ids = _by_ids(AccessToken)
+webhooks_by_ids = _by_ids(Webhook)
+deliveries_by_ids = _by_ids(WebhookDelivery)
+
+
+@statement(True)
+def _webhooks_by_models(model_ids):
+    return Webhook.select().where(any_of(Webhook.model, model_ids)).order_by(Webhook.id)
+
+
+def webhooks_by_models(model_ids: Iterable[int]) -> dict[int, list[Webhook]]:
+    grouped = defaultdict(list)
+    for webhook in instances(_webhooks_by_models.execute(model_ids), Webhook):
+        grouped[webhook.model_id].append(webhook)
+    return grouped
+
+
+def add_follower(model_id: int, user_id: int) -> None:
+    ModelFollower.insert(model=model_id, user=user_id).on_conflict_ignore().execute()
+
+
+def remove_follower(model_id: int, user_id: int) -> None:
+    ModelFollower.delete().where((ModelFollower.model == model_id) & (ModelFollower.user == user_id)).execute()
+
+
+@statement(True, False)
+def _followed(model_ids, user_id):
+    return ModelFollower.select(ModelFollower.model).where(any_of(ModelFollower.model, model_ids)
+                                                           & (ModelFollower.user == user_id))
+
+
+def followed(model_ids: Iterable[int], user_id: int) -> dict[int, bool]:
+    """Which of the models the user follows."""
+    model_ids = list(model_ids)
+    found = {model_id for (model_id,) in _followed.execute(model_ids, user_id).fetchall()}
+    return {model_id: model_id in found for model_id in model_ids}
+
+
+def set_email(user_id: int, email: str | None) -> None:
+    User.update(email=email).where(User.id == user_id).execute()
+
+
+@statement(True)
+def _users_by_names(names):
+    return User.select().where(any_of(User.name, names))
+
+
+def users_by_names(names: Iterable[str]) -> dict[str, User]:
+    return {user.name: user for user in instances(_users_by_names.execute(names), User)}
 
 
 @statement(True)

@@ -200,6 +200,8 @@ class User(Table):
     name = CharField(max_length=256, unique=True)
     is_admin = BooleanField(default=False)
     created_at = BigIntegerField()
+    # Where notifications to followers go (migration 0008); set by the user.
+    email = CharField(max_length=320, null=True)
 
     class Meta:
         table_name = "users"
@@ -245,5 +247,92 @@ class ModelPermission(Table):
         indexes = ((("model", "principal"), True), (("principal", "level"), False))
 
 
+class Webhook(Table):
+    """An HTTP endpoint that receives activities: a model's (`model`), or every model's.
+
+    Secrets are kept encrypted (resolvers/webhook_secrets.py): signing needs the secret
+    itself, so it cannot be hashed, and a copy of the database alone must not let anyone
+    sign as the registry."""
+
+    id = NeverReusedId()
+    model = ForeignKeyField(RegisteredModel, null=True, on_delete="CASCADE")
+    url = TextField()
+    description = TextField(null=True)
+    # The activity types it receives, a sorted JSON list of names; "[]" is every type.
+    events = TextField(default="[]")
+    status = CharField(max_length=16, default="ACTIVE")
+    secret = TextField()
+    # After a rotation the previous secret signs too, until `previous_secret_until`.
+    previous_secret = TextField(null=True)
+    previous_secret_until = BigIntegerField(null=True)
+    created_at = BigIntegerField()
+    created_by = CharField(null=True)
+    updated_at = BigIntegerField()
+
+    class Meta:
+        table_name = "webhooks"
+        indexes = ((("model", "id"), False),)
+
+
+class OutboxEntry(Table):
+    """What the outboxes' rows share (store/outbox.py): one activity to send somewhere, its
+    attempts, and the lease a dispatcher holds on it while it sends. Not a table itself."""
+
+    id = NeverReusedId()
+    activity_id = BigIntegerField()
+    status = CharField(max_length=16, default="PENDING")
+    attempts = IntegerField(default=0)
+    # Attempts since it was queued (or queued again by a redelivery): where in the retry
+    # schedule it is.
+    round_attempts = IntegerField(default=0)
+    last_error = TextField(null=True)
+    next_attempt_at = BigIntegerField(null=True)
+    # A dispatcher holds an entry while it sends it: until `leased_until`, under `lease`.
+    leased_until = BigIntegerField(null=True)
+    lease = CharField(max_length=32, null=True)
+    created_at = BigIntegerField()
+    delivered_at = BigIntegerField(null=True)
+
+
+class WebhookDelivery(OutboxEntry):
+    """One activity to send to one webhook. Rows are made by a trigger on the activity log
+    (migration 0007), in the transaction that commits the activity."""
+
+    webhook = ForeignKeyField(Webhook, on_delete="CASCADE")
+    response_status = IntegerField(null=True)
+
+    class Meta:
+        table_name = "webhook_deliveries"
+        indexes = (
+            (("webhook", "id"), False),
+            (("webhook", "status", "id"), False),
+            (("status", "webhook", "id"), False),
+            (("status", "next_attempt_at"), False),
+        )
+
+
+class ModelFollower(Table):
+    """A user told by e-mail of a model's changes (migration 0008 queues the e-mails)."""
+
+    id = NeverReusedId()
+    model = ForeignKeyField(RegisteredModel, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        table_name = "model_followers"
+        indexes = ((("model", "user"), True), (("user", "model"), False))
+
+
+class EmailDelivery(OutboxEntry):
+    """One activity to tell one follower by e-mail (queued by migration 0008's trigger)."""
+
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        table_name = "email_deliveries"
+        indexes = ((("status", "next_attempt_at"), False), (("user", "id"), False))
+
+
 ALL_TABLES = [RegisteredModel, ModelVersion, RegisteredModelTag, ModelVersionTag, ModelAlias, IdempotencyKey,
-              TransitionRequest, Comment, Activity, User, GroupMember, AccessToken, ModelPermission]
+              TransitionRequest, Comment, Activity, User, GroupMember, AccessToken, ModelPermission, Webhook,
+              WebhookDelivery, ModelFollower, EmailDelivery]

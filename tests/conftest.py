@@ -11,12 +11,14 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 
+from gateway import dispatcher
 from gateway.app import create_app
 from gateway.settings import Settings
 from resolvers import accounts
@@ -80,6 +82,15 @@ def no_unexpected_tail_reconnects():
 
 
 @pytest.fixture(autouse=True)
+def no_unexpected_dispatcher_failures():
+    """The webhook dispatcher logs and counts a failure of its own work and carries on: no
+    test causes one, so one is a failure."""
+    before = dispatcher.FAILURES[0]
+    yield
+    assert dispatcher.FAILURES[0] == before, "the webhook dispatcher failed (see the registry.webhooks log)"
+
+
+@pytest.fixture(autouse=True)
 def no_unexpected_plan_failures(request):
     """A query plan that fails for any reason but a client's error or a case it does not
     cover falls back to graphql-core silently for the client: every test fails on one,
@@ -137,6 +148,14 @@ def serving(app):
         thread.join(timeout=10)
 
 
+# Servers of the tests may send webhooks to receivers on this machine (tests/receivers.py),
+# give up on an attempt after 2 s, and retry three times, quickly. Only the servers a test
+# starts with `webhook_dispatch=True` send deliveries, so that one dispatcher, with the
+# test's settings, serves a test.
+WEBHOOKS_TO_THIS_MACHINE = {"webhook_allowed_networks": ("127.0.0.0/8", "::1"), "webhook_timeout_seconds": 2.0,
+                            "webhook_retry_seconds": (0.3, 0.3, 0.3), "webhook_dispatch": False}
+
+
 @pytest.fixture(scope="session", params=["plans", "graphql-core"])
 def executor(request) -> str:
     """Every test served over HTTP runs twice: with query plans, and with graphql-core's
@@ -147,7 +166,8 @@ def executor(request) -> str:
 @pytest.fixture(scope="session")
 def server_url(store, executor):
     """The local-mode server: token-less requests act as the admin "tester"."""
-    settings = Settings(database_url=store.url, local_user=LOCAL_ADMIN, query_plans=executor == "plans")
+    settings = Settings(database_url=store.url, local_user=LOCAL_ADMIN, query_plans=executor == "plans",
+                        **WEBHOOKS_TO_THIS_MACHINE)
     with serving(create_app(settings, store=store)) as url:
         yield url
 
@@ -157,7 +177,7 @@ def secured_url(store, executor):
     """A server in `--auth required` mode where signed-in users hold NO_PERMISSIONS by
     default, over the same database: every permission is a grant."""
     settings = Settings(database_url=store.url, auth="required", default_permission="NO_PERMISSIONS",
-                        query_plans=executor == "plans")
+                        query_plans=executor == "plans", **WEBHOOKS_TO_THIS_MACHINE)
     with serving(create_app(settings, store=store)) as url:
         yield url
 
@@ -300,6 +320,8 @@ def serve_with(store, executor):
 
     def start(**settings) -> str:
         settings.setdefault("query_plans", executor == "plans")
+        settings.setdefault("webhook_dispatch", False)
+        settings.setdefault("database_url", store.url)
         manager = serving(create_app(Settings(**settings), store=store))
         stack.append(manager)
         return manager.__enter__()
@@ -321,7 +343,8 @@ def server_process(store, executor):
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--database", database or store.url],
             cwd=ROOT, env={**os.environ, "REGISTRY_LOCAL_USER": LOCAL_ADMIN,
-                           "REGISTRY_QUERY_PLANS": "on" if executor == "plans" else "off", **env},
+                           "REGISTRY_QUERY_PLANS": "on" if executor == "plans" else "off",
+                           "REGISTRY_WEBHOOK_DISPATCH": "off", **env},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         started.append(process)
         url = f"http://127.0.0.1:{port}"
@@ -340,6 +363,22 @@ def server_process(store, executor):
     for process in started:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def fresh_database_url(store, tmp_path):
+    """An empty database on the suite's backend: a new SQLite file, or a new PostgreSQL schema."""
+    if store.is_sqlite:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    schema = f"fresh_{uuid.uuid4().hex[:8]}"
+    with store.db.connection_context():
+        store.db.execute_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{store.url}{'&' if '?' in store.url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with store.db.connection_context():
+            store.db.execute_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 def peak_memory_mb(pid: int) -> float:

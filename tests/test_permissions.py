@@ -31,6 +31,7 @@ from resolvers.access import (
     Viewer,
 )
 from resolvers.global_ids import to_global_id
+from resolvers.webhook_signing import SecretBox
 from store.database import now_ms
 from store.tables import (
     ALL_TABLES,
@@ -46,6 +47,8 @@ from store.tables import (
     RegisteredModelTag,
     TransitionRequest,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 from tests.conftest import mutation_document, serving
 
@@ -57,6 +60,8 @@ FIRST_TOKEN = "session"  # the description of the token the caller signs in with
 SIGNED_IN = "any signed-in user"
 ADMIN_ONLY = "the requester or an admin"  # another's transition request
 OWN_TOKENS = "own tokens; another's is missing"  # another user's access token
+ADMINS = "admins only"  # registry-wide webhooks
+MANAGERS_ONLY = "CAN_MANAGE; missing to others"  # a model's webhooks and their deliveries
 
 
 # ---------------------------------------------------------------- callers (the columns)
@@ -90,7 +95,7 @@ CALLERS = [
 SIGNED_IN_CALLERS = [c for c in CALLERS if c.token == "valid"]
 
 
-def build_registry(caller: Caller) -> dict:
+def build_registry(caller: Caller, secrets: SecretBox) -> dict:
     """In one transaction of ~20 statements (a cell must stay cheap): the caller and its
     token, and the model every cell acts on, with two versions in NONE, tags, an alias,
     comments by bob and the caller, pending requests by both, grants, spare tokens and the
@@ -140,6 +145,10 @@ def build_registry(caller: Caller) -> dict:
     activities = [row for change in history for row in change.activities]
     Activity.insert_many(activities).execute()
     first_activity = Activity.select(Activity.id).where(Activity.model_id == model.id).scalar()
+    webhook = Webhook.create(model=model.id, url="http://127.0.0.1:9/closed", secret=secrets.seal(
+        "whsec_" + "A" * 43 + "="), created_by=creator, **stamp)
+    delivery = WebhookDelivery.create(webhook=webhook.id, activity_id=first_activity, status="FAILED", attempts=1,
+                                      created_at=at)
     return {
         "secret": None if caller.token == "none" else secret,
         "model": to_global_id("RegisteredModel", model.id),
@@ -155,6 +164,8 @@ def build_registry(caller: Caller) -> dict:
         "session_token": to_global_id("AccessToken", session.id),
         "session_token_pk": session.id,
         "activity": to_global_id("Activity", first_activity),
+        "webhook": to_global_id("Webhook", webhook.id),
+        "delivery": to_global_id("WebhookDelivery", delivery.id),
         "activities": len(activities),
         "creator": creator,
     }
@@ -203,7 +214,8 @@ def secured_http(secured_url):
 
 def arrange(caller: Caller, secured_http, store):
     """The caller's client and the fixture's ids."""
-    ids = store.write(build_registry, caller)
+    # The webhook's secret sealed as the session's servers seal them (their key file).
+    ids = store.write(build_registry, caller, SecretBox(Settings(database_url=store.url).load_secrets_key()))
     client = Client(secured_http, ids["secret"])
     if caller.token == "expired":
         store.write(expire, ids["session_token_pk"])
@@ -232,6 +244,7 @@ class Operation:
     variables: Callable[[dict], dict]
     judge: Callable[[dict, dict], str] | None = None  # reads: (body, ids) -> "ok" or the code it amounts to
     mutation: str | None = None  # the root field, for mutations
+    changes: bool = True  # whether the mutation, allowed, changes a row (testWebhook sends; unfollowing is a no-op)
 
 
 def document_for(mutation: str) -> str:
@@ -242,10 +255,11 @@ def document_for(mutation: str) -> str:
     return document
 
 
-def change(mutation: str, needs, make_input: Callable[[dict], dict], variant: str = "") -> Operation:
+def change(mutation: str, needs, make_input: Callable[[dict], dict], variant: str = "",
+           changes: bool = True) -> Operation:
     document = document_for(mutation)
     return Operation(f"{mutation}[{variant}]" if variant else mutation, document, needs,
-                     lambda ids: {"input": make_input(ids)}, mutation=mutation)
+                     lambda ids: {"input": make_input(ids)}, mutation=mutation, changes=changes)
 
 
 def read(id: str, document: str, needs: int, judge, variables=lambda ids: {}) -> Operation:
@@ -368,6 +382,17 @@ OPERATIONS = [
     change("createAccessToken", SIGNED_IN, lambda i: {"description": "ci"}),
     change("revokeAccessToken", SIGNED_IN, lambda i: {"id": i["my_spare_token"]}, "own"),
     change("revokeAccessToken", OWN_TOKENS, lambda i: {"id": i["bobs_token"]}, "another's"),
+    change("createWebhook", CAN_MANAGE, lambda i: {"url": "https://hooks.example.com/r", "modelName": MODEL},
+           "a model's"),
+    change("createWebhook", ADMINS, lambda i: {"url": "https://hooks.example.com/r"}, "registry-wide"),
+    change("updateWebhook", MANAGERS_ONLY, lambda i: {"id": i["webhook"], "description": "Changed."}),
+    change("deleteWebhook", MANAGERS_ONLY, lambda i: {"id": i["webhook"]}),
+    change("rotateWebhookSecret", MANAGERS_ONLY, lambda i: {"id": i["webhook"]}),
+    change("testWebhook", MANAGERS_ONLY, lambda i: {"id": i["webhook"]}, changes=False),
+    change("redeliverWebhookDelivery", MANAGERS_ONLY, lambda i: {"id": i["delivery"]}),
+    change("followModel", CAN_READ, lambda i: {"name": MODEL}),
+    change("unfollowModel", CAN_READ, lambda i: {"name": MODEL}, changes=False),
+    change("setViewerEmail", SIGNED_IN, lambda i: {"email": "alice@example.com"}),
     read("registeredModel/modelVersion/modelVersionByAlias",
          "query($name: String!) { registeredModel(name: $name) { name } modelVersion(name: $name, version: 1) "
          "{ version } modelVersionByAlias(name: $name, alias: \"champion\") { version } }",
@@ -405,8 +430,10 @@ def expected(operation: Operation, caller: Caller) -> str:
     needs = operation.needs
     if needs == SIGNED_IN:
         return "ok"
-    if needs == OWN_TOKENS:
-        return "NOT_FOUND"
+    if needs in (OWN_TOKENS, ADMINS):
+        return "NOT_FOUND" if needs == OWN_TOKENS else "PERMISSION_DENIED"
+    if needs == MANAGERS_ONLY:
+        return "ok" if caller.level >= CAN_MANAGE else "NOT_FOUND"
     if caller.level < CAN_READ:
         return "NOT_FOUND"
     if needs == ADMIN_ONLY:
@@ -436,7 +463,7 @@ def test_each_operation_is_allowed_or_refused_per_caller_and_a_refusal_changes_n
     after = store.call(snapshot)
     assert got == expected(operation, caller)
     if operation.mutation and got == "ok":
-        assert after != before, "an allowed mutation changed nothing"
+        assert (after != before) == operation.changes, "an allowed mutation changed nothing, or changed something"
     else:
         assert after == before, "a refused call (or a read) changed the registry"
 
@@ -445,7 +472,7 @@ def test_the_table_has_a_row_for_every_mutation_of_the_schema():
     schema = (Path(__file__).resolve().parent.parent / "schema" / "schema.graphql").read_text()
     block = schema[schema.index("type Mutation {"):]
     declared = set(re.findall(r"^  (\w+)\(input:", block[:block.index("}")], re.M))
-    assert len(declared) == 25 and {o.mutation for o in OPERATIONS if o.mutation} == declared
+    assert len(declared) == 34 and {o.mutation for o in OPERATIONS if o.mutation} == declared
 
 
 # ---------------------------------------------------------------- levels and actions

@@ -1,8 +1,12 @@
 """The `activities` subscription over a real WebSocket (graphql-transport-ws): live order,
 resuming with `after`, filters, the viewer's grants as they are at each event, tokens in
 connection_init, and changes made through another process."""
+import base64
 import contextlib
 import json
+import os
+import socket
+import struct
 import time
 
 import httpx
@@ -11,7 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import ok, operation
+from gateway import slow_consumers
+from resolvers import live
+from tests.conftest import GraphQLClient, ok, operation
 
 FOLLOW = operation("follow_activities")
 WAIT = 10  # seconds an expected event may take
@@ -137,6 +143,40 @@ def test_required_mode_takes_the_token_in_connection_init_and_refuses_a_connecti
         assert closed.value.rcvd.code == 4403, init
 
 
+def test_a_stream_ends_once_its_token_is_revoked(secured_url, sign_in_secured, monkeypatch):
+    monkeypatch.setattr(live, "TOKEN_RECHECK_SECONDS", 0.0)
+    admin = sign_in_secured("boss", admin=True)
+    made = ok(admin.mutate("createAccessToken", "token accessToken { id }", description="stream"))
+    ok(admin.play("create_model", name="watched"))
+    with Subscriber(secured_url, init={"Authorization": f"Bearer {made['token']}"}, after=_newest(admin)) as subscriber:
+        ok(admin.play("create_version", name="watched", source="s3://models/watched/1"))
+        assert subscriber.next()["modelName"] == "watched"
+        ok(admin.mutate("revokeAccessToken", "revokedAccessTokenId", id=made["accessToken"]["id"]))
+        ok(admin.play("create_version", name="watched", source="s3://models/watched/2"))
+        ended = subscriber.message()
+        assert [e["extensions"]["code"] for e in ended["payload"]["errors"]] == ["UNAUTHENTICATED"], ended
+        assert subscriber.message()["type"] == "complete"
+
+
+def test_subscribers_woken_by_one_change_share_one_read(server_url, gql):
+    after = _newest(gql)
+    streams = live.OPEN_STREAMS[0]
+    subscribers = [Subscriber(server_url, after=after) for _ in range(20)]
+    try:
+        deadline = time.monotonic() + WAIT
+        while live.OPEN_STREAMS[0] < streams + 20:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.2)  # each has read the (empty) log after `after` and waits
+        shared = live.SHARED_READS[0]
+        _created(gql, "popular")
+        assert {s.next()["modelName"] for s in subscribers} == {"popular"}
+        assert live.SHARED_READS[0] - shared == 19
+    finally:
+        for subscriber in subscribers:
+            subscriber.close()
+
+
 def test_without_after_a_subscription_starts_from_now(server_url, gql):
     """Nothing committed before the subscription was asked for is sent. When the server has
     set it up is unknown to the client, so changes are made until one arrives."""
@@ -170,15 +210,16 @@ def test_a_change_made_through_another_process_reaches_this_one(server_url, serv
 
 
 def test_metrics_count_the_streams_being_served(server_url, gql):
-    def streams() -> float:
-        samples = text_string_to_metric_families(httpx.get(f"{server_url}/metrics").text)
-        return next(s.value for f in samples for s in f.samples if s.name == "registry_activity_streams")
+    def streams() -> tuple[float, float]:
+        samples = [s for f in text_string_to_metric_families(httpx.get(f"{server_url}/metrics").text) for s in f.samples]
+        return tuple(next(s.value for s in samples if s.name == name)
+                     for name in ("registry_activity_streams", "registry_websocket_connections"))
 
     before = streams()
     with Subscriber(server_url, after=_newest(gql)) as subscriber:
         _created(gql, "counted")
         subscriber.next()
-        assert streams() == before + 1
+        assert streams() == (before[0] + 1, before[1] + 1)
     deadline = time.monotonic() + WAIT
     while streams() != before and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -188,3 +229,88 @@ def test_metrics_count_the_streams_being_served(server_url, gql):
 def test_a_subscription_sent_over_http_is_refused_with_a_code(gql):
     (error,) = gql.execute(FOLLOW)["errors"]
     assert error["extensions"]["code"] == "BAD_REQUEST" and "WebSocket" in error["message"]
+
+
+class StalledClient:
+    """A WebSocket client that subscribes and then reads nothing: the handshake and frames
+    by hand, on a socket with a 4 KB receive buffer."""
+
+    def __init__(self, url: str, query: str):
+        host, port = url.removeprefix("http://").split(":")
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: it sets the window
+        self.socket.connect((host, int(port)))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.socket.sendall((f"GET /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                             "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n").encode())
+        assert self.socket.recv(4096).startswith(b"HTTP/1.1 101")
+        self.send({"type": "connection_init"})
+        assert b"connection_ack" in self.socket.recv(4096)
+        self.send({"id": "1", "type": "subscribe", "payload": {"query": query}})
+
+    def send(self, message: dict) -> None:
+        data, mask = json.dumps(message).encode(), os.urandom(4)
+        length = bytes([0x80 | len(data)]) if len(data) < 126 else bytes([0x80 | 126]) + struct.pack("!H", len(data))
+        self.socket.sendall(b"\x81" + length + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def read_to_the_end(self) -> bytes:
+        """Everything the server sent, until it closed the connection (or reset it)."""
+        received = b""
+        self.socket.settimeout(WAIT)
+        try:
+            while chunk := self.socket.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass
+        return received
+
+
+def _close_frame(code: int, reason: str) -> bytes:
+    payload = struct.pack("!H", code) + reason.encode()
+    return bytes([0x88, len(payload)]) + payload
+
+
+def _stalled_behind_big_events(serve_with) -> tuple[StalledClient, int]:
+    """A client stalled behind ~7 MB of events (more than the sockets' buffers hold) on a
+    server that waits 1 s for it; the number of streams open before it came."""
+    url = serve_with(local_user="tester", websocket_send_timeout_seconds=1.0)
+    with httpx.Client(base_url=url, timeout=30) as http:
+        gql = GraphQLClient(http)
+        ok(gql.play("create_model", name="big"))
+        streams = live.OPEN_STREAMS[0]
+        client = StalledClient(url, "subscription { activities { id payload } }")
+        deadline = time.monotonic() + WAIT
+        while live.OPEN_STREAMS[0] == streams:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        for n in range(60):
+            ok(gql.mutate("updateRegisteredModel", "", name="big", description=chr(65 + n % 26) * 60_000))
+    return client, streams
+
+
+def _disconnected(before: int) -> None:
+    deadline = time.monotonic() + WAIT
+    while slow_consumers.DISCONNECTED[0] == before:
+        assert time.monotonic() < deadline, "the stalled client was not disconnected"
+        time.sleep(0.05)
+
+
+def test_a_client_that_stops_reading_is_closed_with_4408_behind_what_it_had_not_read(serve_with):
+    before = slow_consumers.DISCONNECTED[0]
+    client, streams = _stalled_behind_big_events(serve_with)
+    _disconnected(before)
+    received = client.read_to_the_end()  # read at once: a slow client, not a dead one
+    assert received.endswith(_close_frame(4408, "slow consumer"))
+    assert received.count(b'"type":"next"') >= 10, "what was sent before is still delivered"
+    assert live.OPEN_STREAMS[0] == streams, "its stream ended"
+
+
+def test_a_client_that_never_reads_again_has_its_connection_aborted(serve_with):
+    before = slow_consumers.DISCONNECTED[0]
+    client, streams = _stalled_behind_big_events(serve_with)
+    _disconnected(before)
+    time.sleep(2.5)  # past the second wait: the connection is aborted, its buffers dropped
+    received = client.read_to_the_end()
+    assert not received.endswith(_close_frame(4408, "slow consumer"))
+    assert live.OPEN_STREAMS[0] == streams

@@ -6,12 +6,10 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pytest
 import uvicorn
 from uvicorn.server import ServerState
 
@@ -90,22 +88,6 @@ def test_two_workers_serve_one_port(tmp_path):
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert output.count("Application startup complete") == 2, output
-
-
-@pytest.fixture
-def fresh_database_url(store, tmp_path):
-    """An empty database on the suite's backend: a new SQLite file, or a new PostgreSQL schema."""
-    if store.is_sqlite:
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    schema = f"fresh_{uuid.uuid4().hex[:8]}"
-    with store.db.connection_context():
-        store.db.execute_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{store.url}{'&' if '?' in store.url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with store.db.connection_context():
-            store.db.execute_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 def test_processes_migrating_at_once_apply_each_migration_once(fresh_database_url):

@@ -1,0 +1,136 @@
+"""The dispatcher: a task in each serving process that sends what the outboxes hold and is
+due, webhook deliveries and (with SMTP settings) e-mails. Processes share the work through
+leases (store/outbox.py), so `--workers N` or several replicas send each once in normal
+operation.
+
+It wakes when the activity tail sees a new activity (a new delivery may be due), when a
+delivery in flight finishes, and every POLL_SECONDS besides (retries come due with time).
+"""
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from resolvers import deliveries, mail
+from resolvers.deliveries import Answer, Message, Outbound
+from store.activity_tail import ActivityTail
+from store.database import Store
+
+log = logging.getLogger("registry.webhooks")
+
+POLL_SECONDS = 1.0
+FORGET_EVERY_SECONDS = 3600.0  # how often finished deliveries older than their keeping time are deleted
+MAX_IN_FLIGHT = 32  # deliveries one process sends at once (one per webhook at most)
+FAILURE_PAUSE_SECONDS = (0.5, 1, 2, 5)
+# Failures of the dispatcher's own work (a lost database, a bug), each logged: for
+# /metrics, and for the tests, which fail on one they did not cause.
+FAILURES = [0]
+# Deliveries this process finished an attempt of, by channel and the status it left them in.
+DELIVERED: dict[tuple[str, str], int] = {}
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One outbox: how its due messages are leased (a write: outbound, limit, lease
+    seconds) and how one is sent."""
+
+    name: str
+    take_due: Callable[[Outbound, int, float], list[Message]]
+    send: Callable[[Message], Awaitable[Answer]]
+
+
+def channels(outbound: Outbound) -> list[Channel]:
+    webhooks = Channel("webhook", deliveries.take_due_webhooks,
+                       lambda message: outbound.sender.post(message.url, message.headers(), message.body))
+    if outbound.mailer is None:
+        return [webhooks]
+    return [webhooks, Channel("email", mail.take_due_emails, outbound.mailer.send)]
+
+
+class Dispatcher:
+    def __init__(self, store: Store, outbound: Outbound, tail: ActivityTail, timeout_seconds: float):
+        self.store = store
+        self.outbound = outbound
+        self.channels = channels(outbound)
+        self.tail = tail
+        # A lease outlives the longest attempt, with time to write its outcome.
+        self.lease_seconds = timeout_seconds + 5
+        self.in_flight: set[asyncio.Task] = set()
+        self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self.in_flight) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self) -> None:
+        failures = 0
+        forgotten_at = 0.0
+        while True:
+            # Taken before leasing: an activity committed while the lease runs wakes the wait.
+            seen = self.tail.newest
+            self._wake.clear()
+            try:
+                if time.monotonic() - forgotten_at > FORGET_EVERY_SECONDS:
+                    forgotten_at = time.monotonic()
+                    forgotten = await self.store.run_write(deliveries.forget_old)
+                    if forgotten:
+                        log.info("forgot %d finished deliveries older than %d days", forgotten, deliveries.KEPT_DAYS)
+                await self._lease_and_send()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - logged and counted; the next round tries again
+                FAILURES[0] += 1
+                pause = FAILURE_PAUSE_SECONDS[min(failures, len(FAILURE_PAUSE_SECONDS) - 1)]
+                failures += 1
+                log.exception("the webhook dispatcher failed; trying again in %s s", pause)
+                await asyncio.sleep(pause)
+                continue
+            await self._wait(seen)
+
+    async def _lease_and_send(self) -> None:
+        for channel in self.channels:
+            while (room := MAX_IN_FLIGHT - len(self.in_flight)) > 0:
+                messages = await self.store.run_write(channel.take_due, self.outbound, room, self.lease_seconds)
+                for message in messages:
+                    task = asyncio.create_task(self._deliver(channel, message))
+                    self.in_flight.add(task)
+                    task.add_done_callback(self._finished)
+                if len(messages) < room:
+                    break
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self.in_flight.discard(task)
+        self._wake.set()
+
+    async def _deliver(self, channel: Channel, message: Message) -> None:
+        started = time.monotonic()
+        answer = await channel.send(message)
+        try:
+            tally = await self.store.run_write(deliveries.record, self.outbound, [(message, answer)])
+        except Exception:  # noqa: BLE001 - the lease expires and the delivery is sent again
+            FAILURES[0] += 1
+            log.exception("could not record delivery %s; it will be sent again when its lease expires",
+                          message.message_id)
+            return
+        for status, count in tally.by_status.items():
+            DELIVERED[channel.name, status] = DELIVERED.get((channel.name, status), 0) + count
+        if tally.lost_leases:
+            log.warning("delivery %s was sent (in %.1f s) but not recorded: its lease had expired, and another "
+                        "process may send it again, or it was deleted", message.message_id, time.monotonic() - started)
+
+    async def _wait(self, seen: int) -> None:
+        """Until an activity after `seen`, a finished delivery, or POLL_SECONDS."""
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self.tail.wait_beyond(seen))]
+        try:
+            await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()

@@ -1,0 +1,143 @@
+"""The outboxes: webhook deliveries and e-mails, queued with the activities they carry (by
+triggers made in migrations 0007 and 0008), leased by dispatchers, finished with what
+the receiver answered.
+
+Each webhook's deliveries go out in id order, one at a time: only the oldest PENDING
+delivery of a webhook (its head) can be leased, and it stays the head until it succeeds or
+fails for good. A lease is a time limit and a token written in one transaction; on
+PostgreSQL the leasing SELECT skips rows another dispatcher has locked (`FOR UPDATE SKIP
+LOCKED`) and re-checks the lease on rows committed meanwhile, so two dispatchers never
+hold one delivery. A dispatcher that dies holding a lease loses it when it expires, and
+another sends the delivery again: at least once.
+"""
+from dataclasses import dataclass
+
+from peewee import SQL, Case, fn
+
+from store.pages import Page, PageRequest, _page, _pages_by_parent
+from store.permissions import Reach, within
+from store.statements import any_of, is_sqlite
+from store.tables import Activity, EmailDelivery, OutboxEntry, User, Webhook, WebhookDelivery
+
+PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
+DELIVERY_COLUMNS = {"ID": WebhookDelivery.id}
+WEBHOOK_COLUMNS = {"ID": Webhook.id}
+NEWEST_FIRST = (("ID", True),)
+
+
+@dataclass
+class Leased:
+    delivery: WebhookDelivery | EmailDelivery  # with .webhook, or .user, loaded
+    activity: Activity | None  # None only if the log lost it, which it never should
+
+
+Outbox = type[OutboxEntry]
+
+
+def _due(table: Outbox, now: int):
+    return ((table.status == PENDING) & (table.next_attempt_at <= now)
+            & (table.leased_until.is_null() | (table.leased_until < now)))
+
+
+def _lease(table: Outbox, query, lease_until: int, lease: str) -> list[Leased]:
+    if not is_sqlite():  # SQLite's writers hold the whole database already
+        query = query.for_update(of=table, skip_locked=True)
+    deliveries = list(query)
+    if not deliveries:
+        return []
+    table.update(leased_until=lease_until, lease=lease).where(any_of(table.id, [d.id for d in deliveries])).execute()
+    activities = {a.id: a for a in Activity.select().where(any_of(Activity.id, [d.activity_id for d in deliveries]))}
+    return [Leased(d, activities.get(d.activity_id)) for d in deliveries]
+
+
+def lease_due_webhook_deliveries(now: int, limit: int, lease_until: int, lease: str) -> list[Leased]:
+    """Lease up to `limit` due deliveries, each the head of an active webhook. Call inside
+    a transaction."""
+    heads = (WebhookDelivery.select(fn.MIN(WebhookDelivery.id))
+             .where(WebhookDelivery.status == PENDING).group_by(WebhookDelivery.webhook))
+    query = (WebhookDelivery.select(WebhookDelivery, Webhook).join(Webhook)
+             .where(WebhookDelivery.id.in_(heads) & (Webhook.status == "ACTIVE") & _due(WebhookDelivery, now))
+             .order_by(WebhookDelivery.id).limit(limit))
+    return _lease(WebhookDelivery, query, lease_until, lease)
+
+
+def lease_due_emails(now: int, limit: int, lease_until: int, lease: str) -> list[Leased]:
+    """Lease up to `limit` due e-mails, oldest first. Call inside a transaction."""
+    query = (EmailDelivery.select(EmailDelivery, User).join(User)
+             .where(_due(EmailDelivery, now)).order_by(EmailDelivery.id).limit(limit))
+    return _lease(EmailDelivery, query, lease_until, lease)
+
+
+def finish(table: Outbox, delivery_id: int, lease: str, **values) -> bool:
+    """Write an attempt's outcome and release the lease; False if the lease was lost (it
+    expired and another dispatcher took the delivery), in which case nothing is written."""
+    updated = (table.update(leased_until=None, lease=None, attempts=table.attempts + 1,
+                            round_attempts=table.round_attempts + 1, **values)
+               .where((table.id == delivery_id) & (table.lease == lease)).execute())
+    return updated == 1
+
+
+def disable(webhook_id: int, now: int) -> None:
+    Webhook.update(status="DISABLED", updated_at=now).where(Webhook.id == webhook_id).execute()
+
+
+def requeue(delivery_id: int, now: int) -> int:
+    """A webhook delivery made PENDING again, due now, at the start of its retry schedule."""
+    return (WebhookDelivery.update(status=PENDING, next_attempt_at=now, round_attempts=0, leased_until=None,
+                                   lease=None)
+            .where(WebhookDelivery.id == delivery_id).execute())
+
+
+def forget_finished(table: Outbox, before: int) -> int:
+    """Delete entries that succeeded or failed and were queued before `before` (ms)."""
+    return table.delete().where((table.status != PENDING) & (table.created_at < before)).execute()
+
+
+def backlog(table: Outbox, now: int) -> dict:
+    """Deliveries waiting: how many, how many are due now, and how long the oldest due one
+    has been waiting (ms)."""
+    pending, due, oldest = (table.select(
+        fn.COUNT(table.id),
+        fn.SUM(Case(None, [(table.next_attempt_at <= now, 1)], 0)),
+        fn.MIN(table.next_attempt_at))
+        .where(table.status == PENDING).tuples().get())
+    return {"pending": pending or 0, "due": int(due or 0),
+            "oldestDueMs": max(0, now - oldest) if oldest is not None and oldest <= now else 0}
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+def managed(reach: Reach, every_webhook: bool, model_ids: list[int] | None = None):
+    """The webhooks someone manages: all of them (`every_webhook`, admins), or those of the
+    models in `reach` (CAN_MANAGE); only those of `model_ids` when given."""
+    condition = Webhook.id.is_null(False) if every_webhook else (
+        Webhook.model.is_null(False) & within(reach, Webhook.model))
+    return condition if model_ids is None else condition & any_of(Webhook.model, model_ids)
+
+
+def count_webhooks_of(model_id: int | None) -> int:
+    """A model's webhooks (None: the registry-wide ones)."""
+    return Webhook.select().where(Webhook.model.is_null() if model_id is None else Webhook.model == model_id).count()
+
+
+def webhooks_page(condition, request: PageRequest) -> Page:
+    return _page(Webhook.select(), condition, WEBHOOK_COLUMNS, NEWEST_FIRST, request)
+
+
+def count_webhooks(condition) -> int:
+    return Webhook.select().where(condition).count()
+
+
+def deliveries_pages(webhook_ids: list[int], status: str | None, request: PageRequest) -> dict[int, Page]:
+    """Each webhook's deliveries, newest first."""
+    condition = WebhookDelivery.status == status if status else SQL("1 = 1")
+    return _pages_by_parent(WebhookDelivery.select(), WebhookDelivery.id, WebhookDelivery.webhook,
+                            lambda d: d.webhook_id, webhook_ids, condition, DELIVERY_COLUMNS, NEWEST_FIRST, request)
+
+
+def count_deliveries(webhook_ids: list[int], status: str | None) -> dict[int, int]:
+    query = WebhookDelivery.select(WebhookDelivery.webhook, fn.COUNT(WebhookDelivery.id)).where(
+        any_of(WebhookDelivery.webhook, webhook_ids))
+    if status:
+        query = query.where(WebhookDelivery.status == status)
+    return dict(query.group_by(WebhookDelivery.webhook).tuples())
