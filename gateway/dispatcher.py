@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from resolvers import deliveries, mail
-from resolvers.deliveries import Answer, Message, Outbound
+from resolvers.deliveries import Message, Outbound
 from store.activity_tail import ActivityTail
 from store.database import Store
 
@@ -32,30 +32,36 @@ DELIVERED: dict[tuple[str, str], int] = {}
 
 @dataclass(frozen=True)
 class Channel:
-    """One outbox: how its due messages are leased (a write: outbound, limit, lease
-    seconds) and how one is sent."""
+    """One outbox: how its due work is leased (a write: outbound, limit, lease seconds),
+    in items (a webhook's batch, an e-mail), and how an item is sent: the messages sent,
+    each with its answer, and those left unsent."""
 
     name: str
-    take_due: Callable[[Outbound, int, float], list[Message]]
-    send: Callable[[Message], Awaitable[Answer]]
+    take_due: Callable[[Outbound, int, float], list]
+    send: Callable[[object], Awaitable[tuple[deliveries.Sent, list[Message]]]]
 
 
-def channels(outbound: Outbound) -> list[Channel]:
+def channels(outbound: Outbound, timeout_seconds: float) -> list[Channel]:
     webhooks = Channel("webhook", deliveries.take_due_webhooks,
-                       lambda message: outbound.sender.post(message.url, message.headers(), message.body))
+                       lambda batch: deliveries.send_in_order(outbound.sender, batch, timeout_seconds))
     if outbound.mailer is None:
         return [webhooks]
-    return [webhooks, Channel("email", mail.take_due_emails, outbound.mailer.send)]
+
+    async def send_mail(message: Message) -> tuple[deliveries.Sent, list[Message]]:
+        return [(message, await outbound.mailer.send(message))], []
+
+    return [webhooks, Channel("email", mail.take_due_emails, send_mail)]
 
 
 class Dispatcher:
     def __init__(self, store: Store, outbound: Outbound, tail: ActivityTail, timeout_seconds: float):
         self.store = store
         self.outbound = outbound
-        self.channels = channels(outbound)
+        self.channels = channels(outbound, timeout_seconds)
         self.tail = tail
-        # A lease outlives the longest attempt, with time to write its outcome.
-        self.lease_seconds = timeout_seconds + 5
+        # A lease outlives the longest batch (the last attempt starts within the timeout and
+        # takes at most the timeout), with time to write the outcome.
+        self.lease_seconds = 2 * timeout_seconds + 5
         self.in_flight: set[asyncio.Task] = set()
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
@@ -98,33 +104,34 @@ class Dispatcher:
     async def _lease_and_send(self) -> None:
         for channel in self.channels:
             while (room := MAX_IN_FLIGHT - len(self.in_flight)) > 0:
-                messages = await self.store.run_write(channel.take_due, self.outbound, room, self.lease_seconds)
-                for message in messages:
-                    task = asyncio.create_task(self._deliver(channel, message))
+                items = await self.store.run_write(channel.take_due, self.outbound, room, self.lease_seconds)
+                for item in items:
+                    task = asyncio.create_task(self._deliver(channel, item))
                     self.in_flight.add(task)
                     task.add_done_callback(self._finished)
-                if len(messages) < room:
+                if len(items) < room:
                     break
 
     def _finished(self, task: asyncio.Task) -> None:
         self.in_flight.discard(task)
         self._wake.set()
 
-    async def _deliver(self, channel: Channel, message: Message) -> None:
+    async def _deliver(self, channel: Channel, item) -> None:
         started = time.monotonic()
-        answer = await channel.send(message)
+        sent, unsent = await channel.send(item)
         try:
-            tally = await self.store.run_write(deliveries.record, self.outbound, [(message, answer)])
+            tally = await self.store.run_write(deliveries.record, self.outbound, sent, unsent)
         except Exception:  # noqa: BLE001 - the lease expires and the delivery is sent again
             FAILURES[0] += 1
-            log.exception("could not record delivery %s; it will be sent again when its lease expires",
-                          message.message_id)
+            log.exception("could not record %d deliveries; they will be sent again when their lease expires",
+                          len(sent))
             return
         for status, count in tally.by_status.items():
             DELIVERED[channel.name, status] = DELIVERED.get((channel.name, status), 0) + count
         if tally.lost_leases:
-            log.warning("delivery %s was sent (in %.1f s) but not recorded: its lease had expired, and another "
-                        "process may send it again, or it was deleted", message.message_id, time.monotonic() - started)
+            log.warning("%d deliveries were sent (in %.1f s) but not recorded: their lease had expired, and another "
+                        "process may send them again, or they were deleted", tally.lost_leases,
+                        time.monotonic() - started)
 
     async def _wait(self, seen: int) -> None:
         """Until an activity after `seen`, a finished delivery, or POLL_SECONDS."""

@@ -2,12 +2,12 @@
 triggers made in migrations 0007 and 0008), leased by dispatchers, finished with what
 the receiver answered.
 
-Each webhook's deliveries go out in id order, one at a time: only the oldest PENDING
-delivery of a webhook (its head) can be leased, and it stays the head until it succeeds or
-fails for good. A lease is a time limit and a token written in one transaction; on
-PostgreSQL the leasing SELECT skips rows another dispatcher has locked (`FOR UPDATE SKIP
-LOCKED`) and re-checks the lease on rows committed meanwhile, so two dispatchers never
-hold one delivery. A dispatcher that dies holding a lease loses it when it expires, and
+Each webhook's deliveries go out in id order: a dispatcher leases a webhook's oldest
+PENDING delivery (its head) with those queued behind it, and sends them one after another;
+the head stays the head until it succeeds or fails for good. A lease is a time limit and a
+token written in one transaction; on PostgreSQL the leasing SELECT skips heads another
+dispatcher has locked (`FOR UPDATE SKIP LOCKED`) and re-checks the lease on rows committed
+meanwhile, so two dispatchers never hold one delivery. A dispatcher that dies holding a lease loses it when it expires, and
 another sends the delivery again: at least once.
 """
 from dataclasses import dataclass
@@ -39,10 +39,7 @@ def _due(table: Outbox, now: int):
             & (table.leased_until.is_null() | (table.leased_until < now)))
 
 
-def _lease(table: Outbox, query, lease_until: int, lease: str) -> list[Leased]:
-    if not is_sqlite():  # SQLite's writers hold the whole database already
-        query = query.for_update(of=table, skip_locked=True)
-    deliveries = list(query)
+def _take(table: Outbox, deliveries: list, lease_until: int, lease: str) -> list[Leased]:
     if not deliveries:
         return []
     table.update(leased_until=lease_until, lease=lease).where(any_of(table.id, [d.id for d in deliveries])).execute()
@@ -50,22 +47,48 @@ def _lease(table: Outbox, query, lease_until: int, lease: str) -> list[Leased]:
     return [Leased(d, activities.get(d.activity_id)) for d in deliveries]
 
 
-def lease_due_webhook_deliveries(now: int, limit: int, lease_until: int, lease: str) -> list[Leased]:
-    """Lease up to `limit` due deliveries, each the head of an active webhook. Call inside
-    a transaction."""
+def _locked(table: Outbox, query):
+    """`query`'s rows, locked, skipping those another transaction holds (PostgreSQL; SQLite's
+    writers hold the whole database already)."""
+    return list(query if is_sqlite() else query.for_update(of=table, skip_locked=True))
+
+
+def lease_due_webhook_deliveries(now: int, limit: int, per_webhook: int, lease_until: int,
+                                 lease: str) -> list[Leased]:
+    """Lease the next deliveries of up to `limit` webhooks whose oldest PENDING delivery (the
+    head) is due and free: each webhook's first `per_webhook` PENDING deliveries, in id
+    order, up to the first that is not due. Holding a webhook's head keeps every other
+    dispatcher off the webhook, so the ones behind it need no lock. Call inside a
+    transaction."""
     heads = (WebhookDelivery.select(fn.MIN(WebhookDelivery.id))
              .where(WebhookDelivery.status == PENDING).group_by(WebhookDelivery.webhook))
-    query = (WebhookDelivery.select(WebhookDelivery, Webhook).join(Webhook)
-             .where(WebhookDelivery.id.in_(heads) & (Webhook.status == "ACTIVE") & _due(WebhookDelivery, now))
-             .order_by(WebhookDelivery.id).limit(limit))
-    return _lease(WebhookDelivery, query, lease_until, lease)
+    locked = _locked(WebhookDelivery, WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.webhook).join(Webhook)
+                     .where(WebhookDelivery.id.in_(heads) & (Webhook.status == "ACTIVE") & _due(WebhookDelivery, now))
+                     .order_by(WebhookDelivery.id).limit(limit))
+    if not locked:
+        return []
+    position = fn.ROW_NUMBER().over(partition_by=[WebhookDelivery.webhook], order_by=[WebhookDelivery.id])
+    ranked = (WebhookDelivery.select(WebhookDelivery.id, position.alias("position"))
+              .where(any_of(WebhookDelivery.webhook, [d.webhook_id for d in locked])
+                     & (WebhookDelivery.status == PENDING)).alias("ranked"))
+    queued = (WebhookDelivery.select(WebhookDelivery, Webhook).join(Webhook)
+              .join(ranked, on=(WebhookDelivery.id == ranked.c.id), src=WebhookDelivery)
+              .where(ranked.c.position <= per_webhook).order_by(WebhookDelivery.webhook, WebhookDelivery.id))
+    taken, blocked = [], set()
+    for delivery in queued:
+        due = delivery.next_attempt_at <= now and (delivery.leased_until is None or delivery.leased_until < now)
+        if delivery.webhook_id in blocked or not due:
+            blocked.add(delivery.webhook_id)  # what comes after a delivery not due waits for it
+            continue
+        taken.append(delivery)
+    return _take(WebhookDelivery, sorted(taken, key=lambda d: d.id), lease_until, lease)
 
 
 def lease_due_emails(now: int, limit: int, lease_until: int, lease: str) -> list[Leased]:
     """Lease up to `limit` due e-mails, oldest first. Call inside a transaction."""
     query = (EmailDelivery.select(EmailDelivery, User).join(User)
              .where(_due(EmailDelivery, now)).order_by(EmailDelivery.id).limit(limit))
-    return _lease(EmailDelivery, query, lease_until, lease)
+    return _take(EmailDelivery, _locked(EmailDelivery, query), lease_until, lease)
 
 
 def finish(table: Outbox, delivery_id: int, lease: str, **values) -> bool:
@@ -75,6 +98,13 @@ def finish(table: Outbox, delivery_id: int, lease: str, **values) -> bool:
                             round_attempts=table.round_attempts + 1, **values)
                .where((table.id == delivery_id) & (table.lease == lease)).execute())
     return updated == 1
+
+
+def release(table: Outbox, delivery_ids: list[int], lease: str) -> None:
+    """Give back leased entries that were not attempted: due again at once."""
+    if delivery_ids:
+        (table.update(leased_until=None, lease=None)
+         .where(any_of(table.id, delivery_ids) & (table.lease == lease)).execute())
 
 
 def disable(webhook_id: int, now: int) -> None:
