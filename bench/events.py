@@ -1,6 +1,7 @@
 """Events under load: how long a committed change takes to reach a webhook receiver and 500
 live subscribers, and what attaching them costs registrations. Everything runs on this
-machine (the receiver and the subscribers are in this process, on 127.0.0.1).
+machine, on 127.0.0.1: the receiver and the subscribers in processes of their own, so the
+registering client shares no interpreter with them.
 
 Usage: python bench/events.py [--backends sqlite,postgresql] [--changes N] [--subscribers N] [--output FILE]
 
@@ -12,10 +13,10 @@ For each backend, on a fresh database, one `registry-gateway serve` process:
 import argparse
 import asyncio
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,62 +35,86 @@ REGISTER = """mutation($name: String!, $source: String!) {
 FOLLOW = "subscription { activities(types: [MODEL_VERSION_CREATED]) { version } }"
 
 
+def _receive(port_out, arrivals):
+    """A webhook receiver, in a process of its own: each version's delivery time (time.time)."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            if body["type"] == "MODEL_VERSION_CREATED":
+                arrivals.put((body["data"]["version"], time.time()))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port_out.put(server.server_address[1])
+    server.serve_forever()
+
+
 class Receiver:
-    """Webhook receiver: when each version's delivery arrived (perf_counter)."""
-
     def __init__(self):
-        self.arrived: dict[int, float] = {}
-        receiver = self
+        ports, self.arrivals = multiprocessing.Queue(), multiprocessing.Queue()
+        self.process = multiprocessing.Process(target=_receive, args=(ports, self.arrivals), daemon=True)
+        self.process.start()
+        self.url = f"http://127.0.0.1:{ports.get(timeout=30)}/hook"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                if body["type"] == "MODEL_VERSION_CREATED":
-                    receiver.arrived.setdefault(body["data"]["version"], time.perf_counter())
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
+    def arrived(self, count: int) -> dict[int, float]:
+        found: dict[int, float] = {}
+        while len(found) < count:
+            version, at = self.arrivals.get(timeout=120)
+            found.setdefault(version, at)
+        return found
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def close(self) -> None:
+        self.process.terminate()
 
 
-class Subscribers:
-    """N WebSocket subscribers in a thread of their own: when each saw each version."""
+def _subscribe(url: str, count: int, expected: int, ready, results) -> None:
+    """`count` subscribers, in a process of its own: when the last of them saw each version."""
+    last: dict[int, float] = {}
+    seen: dict[int, int] = {}
+    done = asyncio.Event()
 
-    def __init__(self, url: str, count: int):
-        self.url = url.replace("http://", "ws://") + "/graphql"
-        self.count = count
-        self.seen: dict[int, list[float]] = {}
-        self.ready = threading.Event()
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.task = asyncio.run_coroutine_threadsafe(self._run(), self.loop)
-        if not self.ready.wait(120):
-            raise RuntimeError("the subscribers did not connect")
-
-    async def _one(self, connected: list) -> None:
-        async with connect(self.url, subprotocols=["graphql-transport-ws"], max_size=None, open_timeout=60) as ws:
+    async def one(connected: list) -> None:
+        async with connect(url, subprotocols=["graphql-transport-ws"], max_size=None, open_timeout=60) as ws:
             await ws.send(json.dumps({"type": "connection_init"}))
             await ws.recv()
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": FOLLOW}}))
             connected.append(1)
-            if len(connected) == self.count:
-                self.ready.set()
+            if len(connected) == count:
+                ready.set()
             async for message in ws:
                 version = json.loads(message)["payload"]["data"]["activities"]["version"]
-                self.seen.setdefault(version, []).append(time.perf_counter())
+                last[version] = time.time()
+                seen[version] = seen.get(version, 0) + 1
+                if len(seen) == expected and all(n == count for n in seen.values()):
+                    done.set()
 
-    async def _run(self) -> None:
+    async def run() -> None:
         connected: list = []
-        await asyncio.gather(*(self._one(connected) for _ in range(self.count)))
+        tasks = [asyncio.ensure_future(one(connected)) for _ in range(count)]
+        await done.wait()
+        for task in tasks:
+            task.cancel()
 
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.task.cancel)
+    asyncio.run(run())
+    results.put(last)
+
+
+class Subscribers:
+    def __init__(self, url: str, count: int, expected: int):
+        self.ready, self.results = multiprocessing.Event(), multiprocessing.Queue()
+        self.process = multiprocessing.Process(target=_subscribe, daemon=True, args=(
+            url.replace("http://", "ws://") + "/graphql", count, expected, self.ready, self.results))
+        self.process.start()
+        if not self.ready.wait(120):
+            raise RuntimeError("the subscribers did not connect")
+
+    def last_seen(self) -> dict[int, float]:
+        return self.results.get(timeout=300)
 
 
 def register(client: httpx.Client, name: str, count: int, start_version: int) -> tuple[float, dict[int, float]]:
@@ -99,17 +124,9 @@ def register(client: httpx.Client, name: str, count: int, start_version: int) ->
     for n in range(count):
         body = client.post("/graphql", json={"query": REGISTER, "variables": {
             "name": name, "source": f"s3://bench/{n}"}}).json()
-        committed[body["data"]["createModelVersion"]["modelVersion"]["version"]] = time.perf_counter()
+        committed[body["data"]["createModelVersion"]["modelVersion"]["version"]] = time.time()
     assert len(committed) == count and min(committed) == start_version, committed
     return count / (time.perf_counter() - began), committed
-
-
-def wait_for(condition, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError("events did not arrive in time")
-        time.sleep(0.05)
 
 
 def latencies(committed: dict[int, float], arrived: dict[int, float]) -> dict:
@@ -141,22 +158,16 @@ def run_backend(backend: str, changes: int, subscribers: int, work: Path, postgr
                                                  "variables": {"url": receiver.url}}).json()
             assert made["data"]["createWebhook"]["userErrors"] == [], made
             result["webhook"], committed = register(client, "hooked", changes, 1)
-            wait_for(lambda: len(receiver.arrived) >= changes)
-            result["webhook_latency"] = latencies(committed, receiver.arrived)
-            receiver.server.shutdown()
+            result["webhook_latency"] = latencies(committed, receiver.arrived(changes))
+            receiver.close()
             client.post("/graphql", json={"query": "mutation($id: ID!) { deleteWebhook(input: {id: $id}) "
                                                    "{ userErrors { message } } }", "variables": {"id": client.post(
                                                        "/graphql", json={"query": "{ webhooks { nodes { id } } }"}
                                                    ).json()["data"]["webhooks"]["nodes"][0]["id"]}})
 
-            watchers = Subscribers(url, subscribers)
-            try:
-                result["subscribed"], committed = register(client, "watched", changes, 1)
-                wait_for(lambda: all(len(watchers.seen.get(v, ())) == subscribers for v in committed))
-                last = {v: max(watchers.seen[v]) for v in committed}
-                result["fanout_latency"] = latencies(committed, last)
-            finally:
-                watchers.close()
+            watchers = Subscribers(url, subscribers, changes)
+            result["subscribed"], committed = register(client, "watched", changes, 1)
+            result["fanout_latency"] = latencies(committed, watchers.last_seen())
     finally:
         stop(server)
     return result
