@@ -38,6 +38,8 @@ FOLLOW = "subscription { activities(types: [MODEL_VERSION_CREATED]) { version } 
 def _receive(port_out, arrivals):
     """A webhook receiver, in a process of its own: each version's delivery time (time.time)."""
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as receivers behind any web server have
+
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             if body["type"] == "MODEL_VERSION_CREATED":
