@@ -73,8 +73,8 @@ def create(change: Change, rules: WebhookRules, url: str, events, model_name: st
         model = lookups.model(model_name, ("input", "modelName"), lock=True, viewer=change.viewer)
         change.require(model, access.CAN_MANAGE, "Making a webhook", ("input", "modelName"))
     if outbox.count_webhooks_of(model and model.id) >= MAX_WEBHOOKS_PER_MODEL:
-        raise RegistryError("LIMIT_EXCEEDED", f"At most {MAX_WEBHOOKS_PER_MODEL} webhooks per model, and as many "
-                                              "registry-wide.", ("input",))
+        raise RegistryError("FAILED_PRECONDITION", f"At most {MAX_WEBHOOKS_PER_MODEL} webhooks per model, and as "
+                                                   "many registry-wide; delete one first.", ("input", "modelName"))
     secret = new_secret()
     webhook = Webhook.create(
         model=model and model.id, url=checked_url(url, rules.policy, "input", "url"),

@@ -3,6 +3,7 @@ imports a layer above its own, the schema reaches the store only through the rec
 resolvers hand it, the gateway builds no SQL, and the resolvers build no conditions:
 pages, counts, filters and permission checks are store functions."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,15 @@ def test_the_rules_see_every_layer():
     assert all(_modules(layer) for layer in FORBIDDEN)
     assert any(package == "store" for path in _modules("resolvers") for _, package in _imports(path))
     assert any(package == "peewee" for path in _modules("store") for _, package in _imports(path))
+
+
+def test_every_code_a_resolver_raises_is_one_the_api_declares():
+    """A RegistryError becomes a userErrors entry whose code is an ErrorCode: a code the
+    enum lacks would fail as the payload is built, an internal error instead of the refusal."""
+    from schema.enums import ErrorCode
+
+    raised = {code for path in _modules("resolvers")
+              for code in re.findall(r'RegistryError\(\s*"([A-Z_]+)"', path.read_text())}
+    # Raised only where a GraphQL error (not a userErrors entry) carries it: live streams.
+    graphql_errors_only = {"UNAVAILABLE"}
+    assert raised and raised - graphql_errors_only <= {code.value for code in ErrorCode}

@@ -467,3 +467,14 @@ def test_a_process_with_another_secrets_key_says_so_and_sends_nothing(gql, recei
         answer = GraphQLClient(http).play("test_webhook", id=webhook_id)
     refused(answer, "FAILED_PRECONDITION")
     assert "REGISTRY_SECRETS_KEY" in answer["userErrors"][0]["message"] and receiver.received == []
+
+
+def test_a_model_has_at_most_100_webhooks(gql, receiver):
+    from resolvers.webhooks import MAX_WEBHOOKS_PER_MODEL
+
+    _register(gql, 1)
+    gql.batch("createWebhook", "CreateWebhookInput",
+              [{"url": f"https://hooks.example.com/{n}", "modelName": MODEL} for n in range(MAX_WEBHOOKS_PER_MODEL)])
+    refused(gql.play("create_webhook", url="https://hooks.example.com/one-more", modelName=MODEL),
+            "FAILED_PRECONDITION", ["input", "modelName"])
+    assert ok(gql.play("create_webhook", url="https://hooks.example.com/wide"))["webhook"]["modelName"] is None
