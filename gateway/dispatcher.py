@@ -37,12 +37,13 @@ class Channel:
     each with its answer, and those left unsent."""
 
     name: str
+    any_due: Callable[[], bool]  # a read: whether take_due may find anything
     take_due: Callable[[Outbound, int, float], list]
     send: Callable[[object], Awaitable[tuple[deliveries.Sent, list[Message]]]]
 
 
 def channels(outbound: Outbound, timeout_seconds: float) -> list[Channel]:
-    webhooks = Channel("webhook", deliveries.take_due_webhooks,
+    webhooks = Channel("webhook", deliveries.webhooks_due, deliveries.take_due_webhooks,
                        lambda batch: deliveries.send_in_order(outbound.sender, batch, timeout_seconds))
     if outbound.mailer is None:
         return [webhooks]
@@ -50,7 +51,7 @@ def channels(outbound: Outbound, timeout_seconds: float) -> list[Channel]:
     async def send_mail(message: Message) -> tuple[deliveries.Sent, list[Message]]:
         return [(message, await outbound.mailer.send(message))], []
 
-    return [webhooks, Channel("email", mail.take_due_emails, send_mail)]
+    return [webhooks, Channel("email", mail.emails_due, mail.take_due_emails, send_mail)]
 
 
 class Dispatcher:
@@ -103,6 +104,8 @@ class Dispatcher:
 
     async def _lease_and_send(self) -> None:
         for channel in self.channels:
+            if not await self.store.run(channel.any_due):
+                continue
             while (room := MAX_IN_FLIGHT - len(self.in_flight)) > 0:
                 items = await self.store.run_write(channel.take_due, self.outbound, room, self.lease_seconds)
                 for item in items:

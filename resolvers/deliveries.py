@@ -169,6 +169,10 @@ class WebhookBatch:
     messages: list[WebhookMessage]
 
 
+def webhooks_due() -> bool:
+    return outbox.any_due(WebhookDelivery, now_ms())
+
+
 def take_due_webhooks(outbound: Outbound, limit: int, lease_seconds: float) -> list[WebhookBatch]:
     """Lease the next deliveries of up to `limit` webhooks and make their messages; those
     that may not be sent fail here, unsent. Run as one write."""

@@ -73,6 +73,10 @@ def compose(activity: Activity, to: str, mail_from: str) -> EmailMessage:
     return email
 
 
+def emails_due() -> bool:
+    return outbox.any_due(EmailDelivery, now_ms())
+
+
 def take_due_emails(outbound: Outbound, limit: int, lease_seconds: float) -> list[Message]:
     """Lease up to `limit` due e-mails and compose them; those to followers who can no
     longer read the model fail here, unsent. Run as one write."""
