@@ -105,7 +105,7 @@ def update(change: Change, rules: WebhookRules, webhook_id: int | None, url, eve
 
 def delete(change: Change, webhook_id: int | None) -> int:
     webhook = managed_webhook(change.viewer, webhook_id, "input", "id")
-    webhook.delete_instance()  # and its deliveries (ON DELETE CASCADE)
+    outbox.delete_webhook(webhook.id)
     return webhook.id
 
 

@@ -18,6 +18,8 @@ from store.pages import Page, PageRequest, _page, _pages_by_parent
 from store.permissions import Reach, within
 from store.statements import any_of, is_sqlite
 from store.tables import Activity, EmailDelivery, OutboxEntry, User, Webhook, WebhookDelivery
+from store.tables import database as bound_database
+from store.writes import ACTIVITY_ORDER_LOCK
 
 PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
 DELIVERY_COLUMNS = {"ID": WebhookDelivery.id}
@@ -111,6 +113,19 @@ def release(table: Outbox, delivery_ids: list[int], lease: str) -> None:
     if delivery_ids:
         (table.update(leased_until=None, lease=None)
          .where(any_of(table.id, delivery_ids) & (table.lease == lease)).execute())
+
+
+def delete_webhook(webhook_id: int) -> None:
+    """Delete a webhook and its deliveries without meeting the writers that touch them:
+    on PostgreSQL it first waits for the activity appends under way (whose trigger may be
+    queueing a delivery for it, which would fail its foreign key once the webhook is gone),
+    then locks its deliveries in id order, the order dispatchers write them in (a cascade
+    locks them in any order, and deadlocked with a dispatcher recording a batch)."""
+    if not is_sqlite():
+        bound_database.obj.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ACTIVITY_ORDER_LOCK,))
+        list(WebhookDelivery.select(WebhookDelivery.id).where(WebhookDelivery.webhook == webhook_id)
+             .order_by(WebhookDelivery.id).for_update())
+    Webhook.delete().where(Webhook.id == webhook_id).execute()
 
 
 def disable(webhook_id: int, now: int) -> None:

@@ -478,3 +478,29 @@ def test_a_model_has_at_most_100_webhooks(gql, receiver):
     refused(gql.play("create_webhook", url="https://hooks.example.com/one-more", modelName=MODEL),
             "FAILED_PRECONDITION", ["input", "modelName"])
     assert ok(gql.play("create_webhook", url="https://hooks.example.com/wide"))["webhook"]["modelName"] is None
+
+
+def test_webhooks_come_and_go_while_registrations_and_deliveries_go_on(gql, receiver, serve_with):
+    """Deleting a webhook meets the registrations whose trigger queues its deliveries and
+    the dispatcher recording them: neither may fail (a foreign key, a deadlock)."""
+    import threading
+
+    failures = []
+
+    def register_many():
+        with httpx.Client(base_url=gql.http.base_url, timeout=30) as http:
+            client = GraphQLClient(http)
+            for n in range(150):
+                payload = client.execute(operation("create_version"), name=f"busy-{n % 3}", source="s3://b/m",
+                                         createModelIfMissing=True)
+                if payload.get("errors") or payload["data"]["createModelVersion"]["userErrors"]:
+                    failures.append(payload)
+
+    registering = threading.Thread(target=register_many)
+    registering.start()
+    while registering.is_alive():
+        webhook_id, _ = _webhook(gql, receiver.url)
+        time.sleep(0.05)
+        ok(gql.mutate("deleteWebhook", "deletedWebhookId", id=webhook_id))
+    registering.join()
+    assert failures == []
