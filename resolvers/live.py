@@ -35,8 +35,8 @@ _READING: dict[tuple, asyncio.Future] = {}
 SHARED_READS = [0]  # reads a stream took from another's, for the tests
 
 
-async def _read_once(store, after_id: int, through_id: int, spec: dict, reach) -> list[Activity]:
-    key = (after_id, through_id, json.dumps(spec, sort_keys=True), reach)
+async def _read_once(store, after_id: int, through_id: int, spec: dict, spec_key: str, reach) -> list[Activity]:
+    key = (after_id, through_id, spec_key, reach)
     reading = _READING.get(key)
     if reading is None:
         reading = asyncio.ensure_future(store.run(pages.activities_after, after_id, through_id, spec, reach, BATCH))
@@ -70,9 +70,11 @@ async def follow(context, after: str | None, model_name: str | None, types: list
     if tail is None:
         raise RegistryError("UNAVAILABLE", "Live activities are served over the gateway's WebSocket only.")
     spec = activity_spec(types, model_name)
+    spec_key = json.dumps(spec, sort_keys=True)
     # Without `after`, from now: the log's own newest id (the tail's may be a moment old).
     cursor = _after_id(after) if after is not None else await context.store.run(pages.newest_activity_id)
     OPEN_STREAMS[0] += 1
+    viewer, reach = None, None
     try:
         while True:
             head = tail.newest
@@ -80,7 +82,9 @@ async def follow(context, after: str | None, model_name: str | None, types: list
                 await tail.wait_beyond(cursor)
                 continue
             await _still_signed_in(context)
-            batch = await _read_once(context.store, cursor, head, spec, scope(context.viewer))
+            if reach is None or viewer is not context.viewer:  # the viewer's reach, made again when it changes
+                viewer, reach = context.viewer, scope(context.viewer)
+            batch = await _read_once(context.store, cursor, head, spec, spec_key, reach)
             for activity in batch:
                 context.forget_loaded()  # each event's fields are read afresh, and no cache grows
                 yield activity

@@ -20,6 +20,9 @@ log = logging.getLogger("registry.store")
 CHANNEL = "registry_activity"
 POLL_SECONDS = 0.1  # SQLite: how often the newest id is read
 RECHECK_SECONDS = 5.0  # PostgreSQL: how often the table is read besides the notifications
+# PostgreSQL: how long the tail gathers notifications before it wakes the streams, so that
+# commits arriving hundreds a second wake every stream at most this often, as SQLite's poll does.
+GATHER_SECONDS = 0.01
 RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 NEWEST = "SELECT COALESCE(MAX(id), 0) FROM activities"
 # Reconnections of this process's LISTEN connection, each logged: for /metrics, and for the
@@ -108,6 +111,8 @@ class ActivityTail:
             while not self._stopping.is_set():
                 ready, _, _ = select.select([connection], [], [], 1.0)
                 since_check += 0 if ready else 1.0
+                if ready:
+                    self._stopping.wait(GATHER_SECONDS)
                 connection.poll()
                 newest = 0
                 while connection.notifies:
