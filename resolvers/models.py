@@ -4,6 +4,7 @@ from peewee import IntegrityError
 from resolvers import access, following, lookups, validation
 from resolvers.changes import Change
 from resolvers.errors import RegistryError
+from store import writes
 from store.tables import ModelVersion, RegisteredModel, RegisteredModelTag
 
 UNCHANGED = object()  # an omitted optional input field: leave the stored value as it is
@@ -27,8 +28,8 @@ def insert_model(change: Change, name: str, description: str | None = None,
             access.grant(model, change.actor, access.CAN_MANAGE)
             following.follow(change.viewer.user_id, model)
         if tag_values:
-            RegisteredModelTag.insert_many(
-                [{"model": model.id, "key": k, "value": v} for k, v in tag_values.items()]).execute()
+            writes.insert_many(RegisteredModelTag,
+                               [{"model": model.id, "key": k, "value": v} for k, v in tag_values.items()])
         change.record("REGISTERED_MODEL_CREATED", model, description=description, tags=tag_values or {})
     return model, bool(inserted)
 

@@ -6,6 +6,7 @@ dozen columns), more than SQLite takes to run it; a registration is four stateme
 these build their SQL text once per table, columns and backend, and hand back what the
 statement made (a new id, the next version number) instead of reading it again.
 """
+import sqlite3
 from functools import lru_cache
 
 from peewee import Model
@@ -43,13 +44,27 @@ def insert(table: type[Model], row: dict) -> int:
     return bound_database.obj.execute_sql(sql, _parameters(table, columns, [row])).fetchone()[0]
 
 
+def _chunks(rows: list[dict], columns: int, other_parameters: int = 0) -> list[list[dict]]:
+    """`rows` in runs that each fit one statement's parameters: SQLite's build sets a limit
+    (32,766 by default since 3.32, 999 before; this connection's is asked), PostgreSQL's
+    protocol 65,535."""
+    if is_sqlite():
+        limit = bound_database.obj.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    else:
+        limit = 65_535
+    size = max(1, (limit - other_parameters) // columns)
+    return [rows[start:start + size] for start in range(0, len(rows), size)]
+
+
 def insert_many(table: type[Model], rows: list[dict]) -> None:
-    """INSERT rows that all name the same fields, in one statement."""
+    """INSERT rows that all name the same fields, in as few statements as the database's
+    parameter limit allows (one, but for thousands of values)."""
     if not rows:
         return
     columns = tuple(rows[0])
-    sql = _insert_sql(table, columns, len(rows), is_sqlite(), False)
-    bound_database.obj.execute_sql(sql, _parameters(table, columns, rows))
+    for chunk in _chunks(rows, len(columns)):
+        sql = _insert_sql(table, columns, len(chunk), is_sqlite(), False)
+        bound_database.obj.execute_sql(sql, _parameters(table, columns, chunk))
 
 
 def append_activities(rows: list[dict]) -> None:
@@ -62,10 +77,11 @@ def append_activities(rows: list[dict]) -> None:
         insert_many(Activity, rows)
         return
     columns = tuple(rows[0])
-    insert = _insert_sql(Activity, columns, len(rows), False, True)
-    sql = (f"SELECT pg_advisory_xact_lock(%s); WITH made AS ({insert}) "
-           "SELECT pg_notify(%s, MAX(id)::text) FROM made")
-    bound_database.obj.execute_sql(sql, [ACTIVITY_ORDER_LOCK, *_parameters(Activity, columns, rows), CHANNEL])
+    for chunk in _chunks(rows, len(columns), other_parameters=2):
+        insert = _insert_sql(Activity, columns, len(chunk), False, True)
+        sql = (f"SELECT pg_advisory_xact_lock(%s); WITH made AS ({insert}) "
+               "SELECT pg_notify(%s, MAX(id)::text) FROM made")
+        bound_database.obj.execute_sql(sql, [ACTIVITY_ORDER_LOCK, *_parameters(Activity, columns, chunk), CHANNEL])
 
 
 @lru_cache(maxsize=2)

@@ -178,3 +178,44 @@ def test_each_write_runs_its_few_statements_and_reads_nothing_back(gql, store, r
     assert [_verb_and_table(s) for s in statements] == expected, statements
     locks = [s for s in statements if "pg_advisory_xact_lock" in s]
     assert len(locks) == (0 if store.is_sqlite else 1) and all("INSERT" in s for s in locks)
+
+
+def test_rows_beyond_a_statements_parameter_limit_are_inserted_in_several_statements(store):
+    """SQLite builds before 3.32 allow 999 parameters a statement (and later ones 32,766):
+    a version's 400 tags (1,200 values) and 100 activities (1,400) must still be written."""
+    if not store.is_sqlite:
+        pytest.skip("PostgreSQL's limit, 65,535, is the protocol's; the same chunking serves it")
+    import sqlite3
+
+    from resolvers import changes
+    from resolvers.access import Viewer
+    from store import writes
+    from store.queries import model_by_name
+    from store.tables import Activity, ModelVersionTag
+
+    def write_many(change):
+        model = models_create(change)
+        version = writes.insert_version(model, {
+            "model": model.id, "version": writes.take_version_number(model, change.at), "source": "s3://b/1",
+            "download_uri": "s3://b/1", "status": "READY", "stage": "NONE", "created_at": change.at,
+            "updated_at": change.at})
+        writes.insert_many(ModelVersionTag, [{"version": version.id, "key": f"k{n}", "value": "v"} for n in range(400)])
+        for n in range(100):
+            change.record("MODEL_VERSION_TAG_SET", model, version, key=f"k{n}", value={"before": None, "after": "v"})
+
+    def models_create(change):
+        from resolvers import models
+        models.create(change, "many", None, [])
+        return model_by_name("many")
+
+    with store.db.connection_context():
+        connection = store.db.connection()
+        before = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        try:
+            with store.db.atomic():
+                changes.apply(write_many, Viewer("tester", is_admin=True))
+        finally:
+            connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+        assert ModelVersionTag.select().count() == 400
+        assert Activity.select().where(Activity.type == "MODEL_VERSION_TAG_SET").count() == 100
