@@ -55,7 +55,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id, tail=tail,
                               over_websocket=over_websocket, outbound=outbound,
                               authorization=request.headers.get("authorization") if over_websocket else None,
-                              reauthenticate=lambda authorization: authentication[0].token_viewer(authorization))
+                              reauthenticate=token_viewer)
+
+    async def token_viewer(authorization: str):
+        """The viewer a token names (the Authentication middleware is made with the app)."""
+        return await authentication[0].token_viewer(authorization)
 
     policy = AddressPolicy(parse_networks(settings.webhook_allowed_networks))
     sender = HttpSender(policy, settings.webhook_timeout_seconds)
@@ -70,9 +74,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                           outermost=(metrics.extension(),))
     tail = ActivityTail(store.url)
     dispatcher = Dispatcher(store, outbound, tail, settings.webhook_timeout_seconds)
-    graphql = RegistryGraphQL(schema, context, token_viewer=lambda authorization: authentication[0].token_viewer(
-        authorization), tokens_required=settings.auth == "required", allowed_origins=settings.websocket_origins,
-        max_subscriptions=MAX_SUBSCRIPTIONS_PER_CONNECTION)
+    graphql = RegistryGraphQL(schema, context, token_viewer=token_viewer, tokens_required=settings.auth == "required",
+                              allowed_origins=settings.websocket_origins, max_subscriptions=MAX_SUBSCRIPTIONS_PER_CONNECTION)
 
     async def healthz(request: Request) -> JSONResponse:
         """The database answers; and the outboxes' backlogs: webhook deliveries and e-mails
