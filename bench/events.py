@@ -161,9 +161,9 @@ def paced(url: str, rate: float, seconds: float, clients: int = 4) -> tuple[dict
     def run(c: int) -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
             for n in range(int(per_client * seconds)):
-                due = began + n / per_client
-                if due > time.monotonic():
-                    time.sleep(due - time.monotonic())
+                wait = began + n / per_client - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
                 key, at = register(client, f"paced-{c}", n)
                 committed[key] = at
 

@@ -170,7 +170,7 @@ class WebhookBatch:
 
 
 def webhooks_due() -> bool:
-    return outbox.any_due(WebhookDelivery, now_ms())
+    return outbox.any_webhook_head_due(now_ms())
 
 
 def take_due_webhooks(outbound: Outbound, limit: int, lease_seconds: float) -> list[WebhookBatch]:
@@ -185,7 +185,7 @@ def take_due_webhooks(outbound: Outbound, limit: int, lease_seconds: float) -> l
     for item in leased:
         delivery = item.delivery
         if delivery.id in refused:
-            outbox.finish(WebhookDelivery, delivery.id, lease, status=FAILED, next_attempt_at=None, response_status=None,
+            outbox.finish(WebhookDelivery, [delivery.id], lease, status=FAILED, next_attempt_at=None, response_status=None,
                           last_error=f"Not sent: {refused[delivery.id]}.")
             continue
         if delivery.webhook_id not in keys:
@@ -248,21 +248,27 @@ def after(answer: Answer, round_attempts: int, now: int, retry_seconds: tuple[fl
 
 def record(outbound: Outbound, sent: Sent, unsent: list[Message] = ()) -> Tally:
     """Write what each attempt got, and give back what was leased but not sent. Run as one
-    write."""
+    write: attempts with the same outcome (a batch's successes) in one statement."""
     now = now_ms()
     tally = Tally()
     for message in unsent:
         outbox.release(message.table, [message.delivery_id], message.lease)
+    alike: dict[tuple, list[Message]] = {}
     for message, answer in sent:
         values, disable = after(answer, message.round_attempts, now, outbound.retry_seconds)
         if message.table is EmailDelivery:
             del values["response_status"]  # an HTTP status; mail servers answer otherwise
-        if not outbox.finish(message.table, message.delivery_id, message.lease, **values):
-            tally.lost_leases += 1
-            continue
-        if disable:
-            outbox.disable(message.webhook_id, now)
-        tally.by_status[values["status"]] = tally.by_status.get(values["status"], 0) + 1
+        webhook_to_disable = message.webhook_id if disable else None
+        key = (message.table, message.lease, webhook_to_disable, tuple(sorted(values.items())))
+        alike.setdefault(key, []).append(message)
+    for (table, lease, webhook_to_disable, values), messages in alike.items():
+        written = outbox.finish(table, [m.delivery_id for m in messages], lease, **dict(values))
+        tally.lost_leases += len(messages) - written
+        if written and webhook_to_disable is not None:
+            outbox.disable(webhook_to_disable, now)
+        if written:
+            status = dict(values)["status"]
+            tally.by_status[status] = tally.by_status.get(status, 0) + written
     return tally
 
 

@@ -94,7 +94,7 @@ def take_due_emails(outbound: Outbound, limit: int, lease_seconds: float) -> lis
         elif access.level_on(reader, activity.model_id) < access.CAN_READ:
             why_not = f"{reader.name} can no longer read the model"
         if why_not:
-            outbox.finish(EmailDelivery, delivery.id, lease, status=FAILED, next_attempt_at=None,
+            outbox.finish(EmailDelivery, [delivery.id], lease, status=FAILED, next_attempt_at=None,
                           last_error=f"Not sent: {why_not}.")
             continue
         messages.append(MailMessage(delivery_id=delivery.id, lease=lease, round_attempts=delivery.round_attempts,

@@ -47,6 +47,17 @@ def any_due(table: Outbox, now: int) -> bool:
     return table.select(table.id).where(_due(table, now)).limit(1).exists()
 
 
+def any_webhook_head_due(now: int) -> bool:
+    """Whether a webhook's oldest PENDING delivery is due and free: those queued behind a
+    leased head wait for it, and leasing would find nothing (a write for nothing on each
+    activity while a batch is in flight)."""
+    earlier = WebhookDelivery.alias("earlier")
+    ahead = earlier.select(earlier.id).where((earlier.webhook == WebhookDelivery.webhook)
+                                             & (earlier.status == PENDING) & (earlier.id < WebhookDelivery.id))
+    return (WebhookDelivery.select(WebhookDelivery.id)
+            .where(_due(WebhookDelivery, now) & ~fn.EXISTS(ahead)).limit(1).exists())
+
+
 def _take(table: Outbox, deliveries: list, lease_until: int, lease: str) -> list[Leased]:
     if not deliveries:
         return []
@@ -99,13 +110,13 @@ def lease_due_emails(now: int, limit: int, lease_until: int, lease: str) -> list
     return _take(EmailDelivery, _locked(EmailDelivery, query), lease_until, lease)
 
 
-def finish(table: Outbox, delivery_id: int, lease: str, **values) -> bool:
-    """Write an attempt's outcome and release the lease; False if the lease was lost (it
-    expired and another dispatcher took the delivery), in which case nothing is written."""
-    updated = (table.update(leased_until=None, lease=None, attempts=table.attempts + 1,
-                            round_attempts=table.round_attempts + 1, **values)
-               .where((table.id == delivery_id) & (table.lease == lease)).execute())
-    return updated == 1
+def finish(table: Outbox, delivery_ids: list[int], lease: str, **values) -> int:
+    """Write the same outcome of an attempt to each of `delivery_ids` and release their
+    leases: how many were written. One whose lease was lost (it expired and another
+    dispatcher took the delivery) is left as it is."""
+    return (table.update(leased_until=None, lease=None, attempts=table.attempts + 1,
+                         round_attempts=table.round_attempts + 1, **values)
+            .where(any_of(table.id, delivery_ids) & (table.lease == lease)).execute())
 
 
 def release(table: Outbox, delivery_ids: list[int], lease: str) -> None:

@@ -304,6 +304,36 @@ def test_a_webhook_never_tells_of_a_model_its_creator_can_no_longer_read(team, r
     assert receiver.received == []
 
 
+def test_queued_deliveries_go_out_as_one_batch_recorded_in_one_statement(server_url, store, receiver,
+                                                                          count_statements):
+    """Under load a webhook's queued deliveries are leased together and their successes
+    written by one UPDATE; while they are out, one queued behind them is not offered for
+    leasing (which would be a write for nothing on every activity)."""
+    from gateway.settings import Settings
+    from resolvers import deliveries
+    from resolvers.deliveries import Answer, Outbound
+    from resolvers.webhook_signing import SecretBox
+    from resolvers.webhook_targets import AddressPolicy
+    from resolvers.webhooks import WebhookRules
+
+    with httpx.Client(base_url=server_url, timeout=30) as http:
+        quiet = GraphQLClient(http)  # the session's server: it sends nothing
+        _webhook(quiet, receiver.url, events=["MODEL_VERSION_CREATED"])
+        _register(quiet, 3)
+        key = Settings(database_url=store.url).load_secrets_key()
+        outbound = Outbound(WebhookRules(AddressPolicy(), SecretBox(key)), sender=None)
+        (batch,) = store.write(deliveries.take_due_webhooks, outbound, 10, 60.0)
+        assert len(batch.messages) == 3
+        _register(quiet, 1)
+    assert not store.call(deliveries.webhooks_due)  # the new one waits for the batch ahead of it
+    with count_statements() as statements:
+        tally = store.write(deliveries.record, outbound, [(message, Answer(status=200)) for message in batch.messages])
+    assert tally.by_status == {"SUCCEEDED": 3} and tally.lost_leases == 0
+    assert sum(statement.lstrip().upper().startswith("UPDATE") for statement in statements) == 1
+    assert store.call(deliveries.webhooks_due)  # now it heads the queue
+    assert [d.status for d in WebhookDelivery.select().order_by(WebhookDelivery.id)] == ["SUCCEEDED"] * 3 + ["PENDING"]
+
+
 # ---- where webhooks may connect ----------------------------------------------------------
 
 def test_the_address_policy_refuses_internal_addresses_unless_allowed():
@@ -342,15 +372,18 @@ def test_a_name_that_resolves_to_this_machine_is_refused_where_the_connection_is
         assert host == "rebound.example"
         return [("127.0.0.1", port)]
 
-    async def post(policy):
+    async def post(policy, host="rebound.example"):
         sender = HttpSender(policy, 2.0, resolve=rebound)
         try:
-            return await sender.post(f"http://rebound.example:{port}/hook", {"content-type": "application/json"}, b"{}")
+            return await sender.post(f"http://{host}:{port}/hook", {"content-type": "application/json"}, b"{}")
         finally:
             await sender.close()
 
     answer = asyncio.run(post(AddressPolicy()))
     assert answer.final and answer.status is None and "127.0.0.1 is a loopback address" in answer.error
+    # An address in the URL is not resolved, and is checked where its socket is opened.
+    literal = asyncio.run(post(AddressPolicy(), host="127.0.0.1"))
+    assert literal.final and literal.status is None and "127.0.0.1 is a loopback address" in literal.error
     assert receiver.received == []
     allowed = asyncio.run(post(AddressPolicy(parse_networks(["127.0.0.0/8"]))))
     assert allowed.status == 200
