@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
 import subprocess
 import sys
@@ -146,6 +147,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def register(client: httpx.Client, name: str, n: int) -> tuple[tuple, float]:
+    """Version n of model `zz-NAME`: the prefix sorts after the seeded models' names, so
+    the models page shows the same 100 models, with the same versions, all along."""
+    name = f"zz-{name}"
     body = client.post("/graphql", json={"query": REGISTER, "variables": {"name": name, "source": f"s3://b/{n}"}})
     version = body.json()["data"]["createModelVersion"]["modelVersion"]["version"]
     return (name, version), time.time()
@@ -175,16 +179,39 @@ def paced(url: str, rate: float, seconds: float, clients: int = 4) -> tuple[dict
     return committed, len(committed) / (time.monotonic() - began)
 
 
-def back_to_back(client: httpx.Client, requests: int, call) -> dict:
-    """`requests` calls one after another: the rate and the mean, p50, p99 latency (ms)."""
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used, user and system."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def back_to_back(client: httpx.Client, requests: int, call, server_pid: int) -> dict:
+    """`requests` calls one after another: the rate, the mean, p50, p99 latency (ms), and
+    the server's CPU per call (ms), what it did meanwhile for the events included."""
     times = []
+    cpu = cpu_seconds(server_pid)
     began = time.perf_counter()
     for n in range(requests):
         started = time.perf_counter()
         call(n)
         times.append((time.perf_counter() - started) * 1000)
     return {"rate": requests / (time.perf_counter() - began), "mean": statistics.mean(times),
-            "p50": percentile(times, 0.5), "p99": percentile(times, 0.99)}
+            "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
+            "cpu": (cpu_seconds(server_pid) - cpu) * 1000 / requests}
+
+
+def paced_latency(client: httpx.Client, name: str, rate: float, seconds: float) -> dict:
+    """Registrations at `rate` per second from one client: p50 and p99 latency (ms)."""
+    times = []
+    began = time.monotonic()
+    for n in range(int(rate * seconds)):
+        wait = began + n / rate - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        started = time.perf_counter()
+        register(client, name, n)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50": percentile(times, 0.5), "p99": percentile(times, 0.99)}
 
 
 def rss_mb(pid: int) -> float:
@@ -194,11 +221,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def figures(client: httpx.Client, tag: str) -> dict:
-    """Registrations and the models page, each one after another."""
-    page = back_to_back(client, 200, lambda n: client.post("/graphql", json={"query": MODELS_PAGE}).raise_for_status())
-    registrations = back_to_back(client, 300, lambda n: register(client, f"figures-{tag}", n))
-    return {"page": page, "register": registrations}
+def figures(client: httpx.Client, tag: str, server_pid: int) -> dict:
+    """The models page and registrations, each one after another; registrations at 20/s."""
+    page = back_to_back(client, 200, lambda n: client.post("/graphql", json={"query": MODELS_PAGE}).raise_for_status(),
+                        server_pid)
+    registrations = back_to_back(client, 300, lambda n: register(client, f"figures-{tag}", n), server_pid)
+    return {"page": page, "register": registrations, "paced": paced_latency(client, f"paced-{tag}", 20, 10)}
 
 
 def run_backend(backend: str, work: Path, postgres: str) -> dict:
@@ -223,8 +251,7 @@ def run_backend(backend: str, work: Path, postgres: str) -> dict:
                 assert "errors" not in body, body
                 return body["data"]
 
-            figures(client, "warm-up")
-            result["alone"] = figures(client, "alone")
+            figures(client, "warm-up", server.pid)
 
             # 1. commit -> webhook received, at a sustained 200 activities/s
             receiver = Receiver()
@@ -250,13 +277,15 @@ def run_backend(backend: str, work: Path, postgres: str) -> dict:
                                 "max": max(receipts)}
 
             # 3. the figures with 10 webhooks and 100 subscribers attached: to another model,
-            # then receiving every registration
+            # then receiving every registration; each beside the same figures alone, taken
+            # just before (the database grows as the bench goes on)
             register(client, "elsewhere", 0)
-            for variant, model in (("elsewhere", "elsewhere"), ("attached", None)):
+            for variant, model in (("elsewhere", "zz-elsewhere"), ("attached", None)):
+                result[f"{variant} alone"] = figures(client, f"{variant}-alone", server.pid)
                 hooks = [graphql(CREATE_WEBHOOK, url=receiver.url, model=model)["createWebhook"]["webhook"]["id"]
                          for _ in range(10)]
                 watchers = Subscribers(url, 100, model)
-                result[variant] = figures(client, variant)
+                result[variant] = figures(client, variant, server.pid)
                 watchers.close()
                 for hook in hooks:
                     graphql(DELETE_WEBHOOK, id=hook)
@@ -267,15 +296,17 @@ def run_backend(backend: str, work: Path, postgres: str) -> dict:
 
 
 def lines(backend: str, r: dict) -> list[str]:
-    w, f, alone = r["webhook"], r["fanout"], r["alone"]
+    w, f = r["webhook"], r["fanout"]
 
-    def cell(figure: dict) -> str:
-        return f"{figure['rate']:.0f}/s, {figure['mean']:.2f} ms (p99 {figure['p99']:.2f})"
+    def ms(value: float) -> str:
+        return f"{value:.2f} ms"
 
-    def row(what: str, key: str) -> str:
-        a, b, c = alone[key], r["elsewhere"][key], r["attached"][key]
-        return (f"| {what} | {cell(a)} | {cell(b)} | {b['mean'] / a['mean']:.2f} | {cell(c)} "
-                f"| {c['mean'] / a['mean']:.2f} |")
+    def row(what: str, pick) -> str:
+        cells = []
+        for variant in ("elsewhere", "attached"):
+            alone, attached = pick(r[f"{variant} alone"]), pick(r[variant])
+            cells += [ms(alone), ms(attached), f"{attached / alone:.2f}"]
+        return f"| {what} | " + " | ".join(cells) + " |"
 
     return [
         f"### {backend}",
@@ -289,13 +320,18 @@ def lines(backend: str, r: dict) -> list[str]:
         "",
         f"Server memory per idle subscription: {r['per_subscription_kb']:.0f} KB (resident, 500 connected).",
         "",
-        "10 webhooks and 100 subscribers attached: to another model, or receiving every registration (each "
-        "registration is then 10 deliveries and 100 messages).",
+        "10 webhooks and 100 subscribers attached to another model, or receiving every registration (each "
+        "registration is then 10 deliveries and 100 messages), beside the same figures alone taken just before. "
+        "Server CPU: the serving process's, per request, what it did for the events meanwhile included.",
         "",
-        "| one after another | alone | attached elsewhere | time ratio | all receiving | time ratio |",
-        "| --- | --- | --- | --- | --- | --- |",
-        row("models page (100 models)", "page"),
-        row("registration", "register"),
+        "| | alone | attached elsewhere | ratio | alone | all receiving | ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        row("models page (100 models), one after another: mean", lambda x: x["page"]["mean"]),
+        row("registration, one after another: mean", lambda x: x["register"]["mean"]),
+        row("registration at 20/s: p50", lambda x: x["paced"]["p50"]),
+        row("registration at 20/s: p99", lambda x: x["paced"]["p99"]),
+        row("server CPU per models page", lambda x: x["page"]["cpu"]),
+        row("server CPU per registration", lambda x: x["register"]["cpu"]),
         "",
     ]
 

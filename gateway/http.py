@@ -21,6 +21,8 @@ from strawberry.types.unset import UNSET
 from store.database import StoreUnavailable
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# Where the request's context waits in the ASGI scope, for its loaders to be let go of.
+ANSWERED_CONTEXT = "registry.context"
 # Variables nest as deep as filters do (and/or/not); far beyond that is an attack on the stack.
 MAX_JSON_DEPTH = 64
 
@@ -84,7 +86,10 @@ class RegistryGraphQL(GraphQL):
         self._tokens_required = tokens_required
 
     async def get_context(self, request, response):
-        return await self._context(request, response)
+        context = await self._context(request, response)
+        if isinstance(request, Request):
+            request.scope.setdefault("state", {})[ANSWERED_CONTEXT] = context
+        return context
 
     async def on_ws_connect(self, context):
         """Refused (close 4403) for a bad token, or for none where tokens are required."""
@@ -113,6 +118,13 @@ class RegistryGraphQL(GraphQL):
                 response = await self.run(request)
             except HTTPException as error:
                 response = error_response(error.status_code, "BAD_REQUEST", error.reason)
+            finally:
+                context = request.scope.get("state", {}).pop(ANSWERED_CONTEXT, None)
+                if context is not None:
+                    # graphql-core's execution context refers to itself (and so to this
+                    # one): what the request loaded would otherwise wait for the garbage
+                    # collector, 2 MB a models page, whose passes then cost every request.
+                    context.forget_loaded()
         await response(scope, receive, send)
 
     async def refusal(self, request: Request) -> Response | None:

@@ -33,7 +33,8 @@ class RequestContext:
         self.loaders = Loaders(self.store, self.viewer)
 
     def forget_loaded(self) -> None:
-        """After a mutation: later fields of the same request must not see cached rows."""
+        """After a mutation, so that later fields of the same request do not see cached rows;
+        and once a request is answered, so that what it loaded goes at once."""
         self.loaders = Loaders(self.store, self.viewer)
 
     def sign_in(self, viewer: Viewer) -> None:

@@ -22,7 +22,13 @@ STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 
 
 class Loaders:
-    """The request's loaders, each made on first use: a request needs a few of them."""
+    """The request's loaders, each made on first use: a request needs a few of them.
+
+    Their batch functions hold the store and the viewer, never this object: a loader that
+    referred back to it would make a cycle, and everything a request loaded would wait for
+    the garbage collector instead of going when the request does (2 MB a models page; the
+    collector's passes then cost every request more, the more connections are open).
+    """
 
     def __init__(self, store: Store, viewer: Viewer):
         self.store = store
@@ -30,11 +36,13 @@ class Loaders:
 
     @cached_property
     def level_by_model_id(self) -> DataLoader:
-        return self._keyed(lambda ids: access.levels_on(self.viewer, ids))
+        viewer = self.viewer
+        return self._keyed(lambda ids: access.levels_on(viewer, ids))
 
     @cached_property
     def activity_visible_by_id(self) -> DataLoader:
-        return self._keyed(lambda ids: history.visible_ids(ids, self.viewer))
+        viewer = self.viewer
+        return self._keyed(lambda ids: history.visible_ids(ids, viewer))
 
     @cached_property
     def permissions_by_model_id(self) -> DataLoader:
@@ -138,27 +146,32 @@ class Loaders:
 
     @cached_property
     def activities_by_model_id(self) -> DataLoader:
+        viewer = self.viewer
         return self._grouped_by_argument(
-            lambda ids, search: history.activities_pages_by_model(ids, search, self.viewer), default=None)
+            lambda ids, search: history.activities_pages_by_model(ids, search, viewer), default=None)
 
     @cached_property
     def activities_by_version_id(self) -> DataLoader:
+        viewer = self.viewer
         return self._grouped_by_argument(
-            lambda ids, search: history.activities_pages_by_version(ids, search, self.viewer), default=None)
+            lambda ids, search: history.activities_pages_by_version(ids, search, viewer), default=None)
 
     @cached_property
     def activity_count_by_model_id(self) -> DataLoader:
+        viewer = self.viewer
         return self._grouped_by_argument(
-            lambda ids, search: history.count_activities_by_model(ids, search, self.viewer), default=int)
+            lambda ids, search: history.count_activities_by_model(ids, search, viewer), default=int)
 
     @cached_property
     def activity_count_by_version_id(self) -> DataLoader:
+        viewer = self.viewer
         return self._grouped_by_argument(
-            lambda ids, search: history.count_activities_by_version(ids, search, self.viewer), default=int)
+            lambda ids, search: history.count_activities_by_version(ids, search, viewer), default=int)
 
     @cached_property
     def followed_by_model_id(self) -> DataLoader:
-        return self._keyed(lambda ids: queries.followed(ids, self.viewer.user_id))
+        user_id = self.viewer.user_id
+        return self._keyed(lambda ids: queries.followed(ids, user_id))
 
     @cached_property
     def webhook_by_id(self) -> DataLoader:
@@ -181,8 +194,10 @@ class Loaders:
         return self._grouped_by_argument(webhooks.count_deliveries, default=int)
 
     def _loader(self, batch: Callable[[list], list]) -> DataLoader:
+        store = self.store
+
         async def load(keys: list) -> list:
-            return await self.store.run(batch, keys)
+            return await store.run(batch, keys)
         return SharedLoader(load_fn=load, max_batch_size=MAX_BATCH)
 
     def _keyed(self, query: Callable[[list], dict]) -> DataLoader:
@@ -218,8 +233,9 @@ class Loaders:
             return [results[batch_key(argument)].get(parent_id, default() if default else None)
                     for parent_id, argument in keys]
 
+        store = self.store
         return SharedLoader(
-            load_fn=lambda keys: self.store.run(batch, keys),
+            load_fn=lambda keys: store.run(batch, keys),
             max_batch_size=MAX_BATCH,
             cache_key_fn=lambda key: (key[0], batch_key(key[1])),
         )

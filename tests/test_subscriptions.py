@@ -209,6 +209,15 @@ def test_a_change_made_through_another_process_reaches_this_one(server_url, serv
         assert subscriber.next()["modelName"] == "elsewhere"
 
 
+def test_the_served_websocket_sends_uncompressed_messages(server_process):
+    """The client offers permessage-deflate (websockets does by default); the server
+    declines: compressing small JSON messages cost CPU and zlib state per connection."""
+    url, _ = server_process()
+    with connect(url.replace("http://", "ws://") + "/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        assert ws.response.headers.get("sec-websocket-extensions") is None
+        assert ws.request.headers.get("sec-websocket-extensions", "").startswith("permessage-deflate")
+
+
 def test_metrics_count_the_streams_being_served(server_url, gql):
     def streams() -> tuple[float, float]:
         samples = [s for f in text_string_to_metric_families(httpx.get(f"{server_url}/metrics").text) for s in f.samples]
