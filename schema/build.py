@@ -16,6 +16,7 @@ from schema.plans import planned_executor
 from schema.query import Query
 from schema.response_budget import response_budget
 from schema.scalars import DATETIME
+from schema.shared_events import SharedEventExecutionContext
 from schema.subscription import Subscription
 from schema.types import ModelVersion, RegisteredModel
 from schema.webhook_types import Webhook, WebhookDelivery
@@ -59,8 +60,7 @@ def build_schema(limits: Limits | None = None, introspection: bool = True,
         extensions=extensions,
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),
     )
-    if query_plans:
-        schema.execution_context_class = planned_executor(schema)
+    schema.execution_context_class = planned_executor(schema) if query_plans else SharedEventExecutionContext
     return schema
 
 

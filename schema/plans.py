@@ -34,7 +34,6 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.language import DirectiveNode, Visitor, visit
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
@@ -43,6 +42,7 @@ from resolvers.loaders import MAX_BATCH
 from resolvers.records import attribute_column
 from schema.batching import Batch, load_level
 from schema.document_cache import DOCUMENTS
+from schema.shared_events import SharedEventExecutionContext
 
 log = logging.getLogger("registry.plans")
 # How planned operations went, by outcome (see the module's docstring).
@@ -324,7 +324,7 @@ def _ints_in_range(values: list) -> bool:
     return not ints or (INT_RANGE[0] <= min(ints) and max(ints) <= INT_RANGE[1])
 
 
-class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class PlannedExecutionContext(SharedEventExecutionContext):
     """graphql-core's executor, which hands a planned query to its plan. Set up by
     `planned_executor()` with the planner of one schema."""
 

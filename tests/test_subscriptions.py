@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 
 from gateway import slow_consumers
 from resolvers import live
+from schema.shared_events import SHARED_EXECUTIONS
 from tests.conftest import GraphQLClient, ok, operation
 
 FOLLOW = operation("follow_activities")
@@ -158,23 +159,66 @@ def test_a_stream_ends_once_its_token_is_revoked(secured_url, sign_in_secured, m
         assert subscriber.message()["type"] == "complete"
 
 
-def test_subscribers_woken_by_one_change_share_one_read(server_url, gql):
+def _waiting(subscribers: list, streams_before: int) -> list:
+    """The subscribers, once each has read the (empty) log after `after` and waits."""
+    deadline = time.monotonic() + WAIT
+    while live.OPEN_STREAMS[0] < streams_before + len(subscribers):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)
+    return subscribers
+
+
+def test_subscribers_woken_by_one_change_share_one_read_and_one_execution(server_url, gql):
     after = _newest(gql)
     streams = live.OPEN_STREAMS[0]
-    subscribers = [Subscriber(server_url, after=after) for _ in range(20)]
+    subscribers = _waiting([Subscriber(server_url, after=after) for _ in range(20)], streams)
     try:
-        deadline = time.monotonic() + WAIT
-        while live.OPEN_STREAMS[0] < streams + 20:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(0.2)  # each has read the (empty) log after `after` and waits
-        shared = live.SHARED_READS[0]
+        reads, executions = live.SHARED_READS[0], SHARED_EXECUTIONS[0]
         _created(gql, "popular")
         assert {s.next()["modelName"] for s in subscribers} == {"popular"}
-        assert live.SHARED_READS[0] - shared == 19
+        assert live.SHARED_READS[0] - reads == 19
+        assert SHARED_EXECUTIONS[0] - executions == 19
     finally:
         for subscriber in subscribers:
             subscriber.close()
+
+
+def test_an_event_is_shared_only_by_streams_of_one_viewer_holding_the_same_read():
+    """Streams of different viewers never share a read (each reads under its own scope),
+    and should one activity object reach them, still not a result: a field may answer
+    each viewer differently. An activity read again is a new object: executed anew."""
+    import asyncio
+    import inspect
+    from types import SimpleNamespace
+
+    from graphql import parse
+
+    from resolvers.access import Viewer
+    from schema.build import build_schema
+    from schema.shared_events import SharedEventExecutionContext
+    from store.tables import Activity
+
+    schema = build_schema(query_plans=False)._schema
+    document = parse("subscription { activities { modelName version } }")
+    read = Activity(id=1, type="MODEL_VERSION_CREATED", model_name="shared", version=3, occurred_at=0, payload="{}")
+
+    async def event(viewer: Viewer, activity: Activity) -> int:
+        """Executes the event for a stream of `viewer`: how many executions were shared."""
+        before = SHARED_EXECUTIONS[0]
+        stream = SharedEventExecutionContext.build(schema, document, context_value=SimpleNamespace(viewer=viewer))
+        result = stream.build_per_event_executor(activity).execute_operation()
+        if inspect.isawaitable(result):
+            result = await result
+        assert result.data == {"activities": {"modelName": "shared", "version": 3}}
+        return SHARED_EXECUTIONS[0] - before
+
+    async def events() -> list[int]:
+        reread = Activity(**read.__data__)
+        return [await event(Viewer("ann"), read), await event(Viewer("ann"), read), await event(Viewer("bob"), read),
+                await event(Viewer("ann"), reread)]
+
+    assert asyncio.run(events()) == [0, 1, 0, 0]
 
 
 def test_without_after_a_subscription_starts_from_now(server_url, gql):
