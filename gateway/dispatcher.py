@@ -5,6 +5,8 @@ operation.
 
 It wakes when the activity tail sees a new activity (a new delivery may be due), when a
 delivery in flight finishes, and every POLL_SECONDS besides (retries come due with time).
+What batches finishing together got is written in one transaction (a group commit): one
+registration with 10 webhooks is one lease and, mostly, one record, not ten.
 """
 import asyncio
 import logging
@@ -54,6 +56,16 @@ def channels(outbound: Outbound, timeout_seconds: float) -> list[Channel]:
     return [webhooks, Channel("email", mail.emails_due, mail.take_due_emails, send_mail)]
 
 
+def _record_all(outbound: Outbound, batches: list) -> dict[str, deliveries.Tally]:
+    """One write: what the batches got, by channel (a channel's successes in one UPDATE)."""
+    by_channel: dict[str, tuple[deliveries.Sent, list[Message]]] = {}
+    for channel, sent, unsent, _ in batches:
+        all_sent, all_unsent = by_channel.setdefault(channel.name, ([], []))
+        all_sent += sent
+        all_unsent += unsent
+    return {name: deliveries.record(outbound, sent, unsent) for name, (sent, unsent) in by_channel.items()}
+
+
 class Dispatcher:
     def __init__(self, store: Store, outbound: Outbound, tail: ActivityTail, timeout_seconds: float):
         self.store = store
@@ -66,12 +78,14 @@ class Dispatcher:
         self.in_flight: set[asyncio.Task] = set()
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
+        self._finished_batches: list[tuple[Channel, deliveries.Sent, list[Message], asyncio.Future]] = []
+        self._recorder: asyncio.Task | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self.in_flight) if t is not None]
+        tasks = [t for t in (self._task, self._recorder, *self.in_flight) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -120,21 +134,39 @@ class Dispatcher:
         self._wake.set()
 
     async def _deliver(self, channel: Channel, item) -> None:
-        started = time.monotonic()
         sent, unsent = await channel.send(item)
+        recorded = asyncio.get_running_loop().create_future()
+        self._finished_batches.append((channel, sent, unsent, recorded))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_finished(), name="webhook-recorder")
         try:
-            tally = await self.store.run_write(deliveries.record, self.outbound, sent, unsent)
+            await recorded
         except Exception:  # noqa: BLE001 - the lease expires and the delivery is sent again
             FAILURES[0] += 1
             log.exception("could not record %d deliveries; they will be sent again when their lease expires",
                           len(sent))
-            return
-        for status, count in tally.by_status.items():
-            DELIVERED[channel.name, status] = DELIVERED.get((channel.name, status), 0) + count
-        if tally.lost_leases:
-            log.warning("%d deliveries were sent (in %.1f s) but not recorded: their lease had expired, and another "
-                        "process may send them again, or they were deleted", tally.lost_leases,
-                        time.monotonic() - started)
+
+    async def _record_finished(self) -> None:
+        """Writes what the finished batches got, all those waiting in one transaction,
+        until none waits."""
+        while self._finished_batches:
+            batches, self._finished_batches = self._finished_batches, []
+            try:
+                tallies = await self.store.run_write(_record_all, self.outbound, batches)
+            except Exception as error:  # noqa: BLE001 - each batch's task logs and counts it
+                for *_, recorded in batches:
+                    if not recorded.done():  # its task may have been cancelled meanwhile
+                        recorded.set_exception(error)
+                continue
+            for name, tally in tallies.items():
+                for status, count in tally.by_status.items():
+                    DELIVERED[name, status] = DELIVERED.get((name, status), 0) + count
+                if tally.lost_leases:
+                    log.warning("%d deliveries were sent but not recorded: their lease had expired, and another "
+                                "process may send them again, or they were deleted", tally.lost_leases)
+            for *_, recorded in batches:
+                if not recorded.done():
+                    recorded.set_result(None)
 
     async def _wait(self, seen: int) -> None:
         """Until an activity after `seen`, a finished delivery, or POLL_SECONDS."""

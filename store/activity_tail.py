@@ -20,9 +20,12 @@ log = logging.getLogger("registry.store")
 CHANNEL = "registry_activity"
 POLL_SECONDS = 0.1  # SQLite: how often the newest id is read
 RECHECK_SECONDS = 5.0  # PostgreSQL: how often the table is read besides the notifications
-# PostgreSQL: how long the tail gathers notifications before it wakes the streams, so that
-# commits arriving hundreds a second wake every stream at most this often, as SQLite's poll does.
-GATHER_SECONDS = 0.01
+# PostgreSQL: how long the tail gathers notifications before it wakes the streams and the
+# dispatcher, so that commits arriving hundreds a second wake them at most 20 times a
+# second, as SQLite's poll does 10. Each wake of 100 idle streams costs about 2 ms of the
+# event loop: at 10 ms, registrations one after another cost 35% more CPU with 100
+# subscribers following another model; at 50 ms, about 10%, for up to 40 ms more latency.
+GATHER_SECONDS = 0.05
 RECONNECT_SECONDS = (0.5, 1, 2, 5, 10)
 NEWEST = "SELECT COALESCE(MAX(id), 0) FROM activities"
 # Reconnections of this process's LISTEN connection, each logged: for /metrics, and for the
