@@ -141,6 +141,10 @@ class Subscribers:
 
 # ---- measuring ----------------------------------------------------------------------------
 
+# Rounds of the figures alone and attached: this machine's speed varies by a fifth from one
+# minute to the next.
+ROUNDS = 3
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -278,17 +282,19 @@ def run_backend(backend: str, work: Path, postgres: str) -> dict:
 
             # 3. the figures with 10 webhooks and 100 subscribers attached: to another model,
             # then receiving every registration; each beside the same figures alone, taken
-            # just before (the database grows as the bench goes on)
+            # just before (the database grows as the bench goes on), ROUNDS times over
             register(client, "elsewhere", 0)
             for variant, model in (("elsewhere", "zz-elsewhere"), ("attached", None)):
-                result[f"{variant} alone"] = figures(client, f"{variant}-alone", server.pid)
-                hooks = [graphql(CREATE_WEBHOOK, url=receiver.url, model=model)["createWebhook"]["webhook"]["id"]
-                         for _ in range(10)]
-                watchers = Subscribers(url, 100, model)
-                result[variant] = figures(client, variant, server.pid)
-                watchers.close()
-                for hook in hooks:
-                    graphql(DELETE_WEBHOOK, id=hook)
+                result[variant] = []
+                for round_ in range(ROUNDS):
+                    alone = figures(client, f"{variant}-alone-{round_}", server.pid)
+                    hooks = [graphql(CREATE_WEBHOOK, url=receiver.url, model=model)["createWebhook"]["webhook"]["id"]
+                             for _ in range(10)]
+                    watchers = Subscribers(url, 100, model)
+                    result[variant].append((alone, figures(client, f"{variant}-{round_}", server.pid)))
+                    watchers.close()
+                    for hook in hooks:
+                        graphql(DELETE_WEBHOOK, id=hook)
             receiver.close()
     finally:
         stop(server)
@@ -304,8 +310,9 @@ def lines(backend: str, r: dict) -> list[str]:
     def row(what: str, pick) -> str:
         cells = []
         for variant in ("elsewhere", "attached"):
-            alone, attached = pick(r[f"{variant} alone"]), pick(r[variant])
-            cells += [ms(alone), ms(attached), f"{attached / alone:.2f}"]
+            pairs = [(pick(alone), pick(attached)) for alone, attached in r[variant]]
+            cells += [ms(statistics.median(a for a, _ in pairs)), ms(statistics.median(b for _, b in pairs)),
+                      f"{statistics.median(b / a for a, b in pairs):.2f}"]
         return f"| {what} | " + " | ".join(cells) + " |"
 
     return [
@@ -321,8 +328,9 @@ def lines(backend: str, r: dict) -> list[str]:
         f"Server memory per idle subscription: {r['per_subscription_kb']:.0f} KB (resident, 500 connected).",
         "",
         "10 webhooks and 100 subscribers attached to another model, or receiving every registration (each "
-        "registration is then 10 deliveries and 100 messages), beside the same figures alone taken just before. "
-        "Server CPU: the serving process's, per request, what it did for the events meanwhile included.",
+        f"registration is then 10 deliveries and 100 messages), beside the same figures alone taken just before; "
+        f"{ROUNDS} rounds of each, medians (of the figures, and of each round's ratio). Server CPU: the serving "
+        "process's, per request, what it did for the events meanwhile included.",
         "",
         "| | alone | attached elsewhere | ratio | alone | all receiving | ratio |",
         "| --- | --- | --- | --- | --- | --- | --- |",
