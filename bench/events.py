@@ -159,7 +159,7 @@ def register(client: httpx.Client, name: str, n: int) -> tuple[tuple, float]:
     return (name, version), time.time()
 
 
-def paced(url: str, rate: float, seconds: float, clients: int = 4) -> tuple[dict, float]:
+def paced(url: str, rate: float, seconds: float, clients: int = 8) -> tuple[dict, float]:
     """Registrations at `rate` per second in all, from `clients` threads (a model each):
     when each committed, and the rate achieved."""
     committed: dict[tuple, float] = {}

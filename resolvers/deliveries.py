@@ -251,6 +251,9 @@ def record(outbound: Outbound, sent: Sent, unsent: list[Message] = ()) -> Tally:
     write: attempts with the same outcome (a batch's successes) in one statement."""
     now = now_ms()
     tally = Tally()
+    for table in {message.table for message, _ in sent} | {message.table for message in unsent}:
+        outbox.lock_in_order(table, sorted({m.delivery_id for m, _ in sent if m.table is table}
+                                           | {m.delivery_id for m in unsent if m.table is table}))
     for message in unsent:
         outbox.release(message.table, [message.delivery_id], message.lease)
     alike: dict[tuple, list[Message]] = {}

@@ -119,6 +119,14 @@ def finish(table: Outbox, delivery_ids: list[int], lease: str, **values) -> int:
             .where(any_of(table.id, delivery_ids) & (table.lease == lease)).execute())
 
 
+def lock_in_order(table: Outbox, delivery_ids: list[int]) -> None:
+    """On PostgreSQL, lock the entries in id order, the order `delete_webhook` locks a
+    webhook's in: an UPDATE locks in the order it finds rows, which need not be that, and
+    two writers locking the same rows in different orders deadlock."""
+    if delivery_ids and not is_sqlite():
+        list(table.select(table.id).where(any_of(table.id, delivery_ids)).order_by(table.id).for_update())
+
+
 def release(table: Outbox, delivery_ids: list[int], lease: str) -> None:
     """Give back leased entries that were not attempted: due again at once."""
     if delivery_ids:
