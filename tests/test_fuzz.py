@@ -447,7 +447,7 @@ def send_generated(fuzzer: Fuzzer, document: graphql.DocumentNode, draw, seed: S
 @pytest.fixture(scope="module")
 def generic_url(store):
     """A server without query plans, to compare the planned server's answers with."""
-    settings = Settings(database_url=store.url, local_user=LOCAL_ADMIN, query_plans=False)
+    settings = Settings(database_url=store.url, local_user=LOCAL_ADMIN, query_plans=False, webhook_dispatch=False)
     with serving(create_app(settings, store=store)) as url:
         yield url
 

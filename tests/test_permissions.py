@@ -530,7 +530,7 @@ def test_the_default_level_is_configurable_and_a_lower_grant_does_not_lower_it(g
     _, manager_secret = store.write(accounts.create_user, "manager", False, ())
     gql.mutate("setModelPermission", "", name=MODEL, principal="editor", level="CAN_READ")
     gql.mutate("setModelPermission", "", name=MODEL, principal="manager", level="CAN_MANAGE")
-    settings = Settings(database_url=store.url, auth="required", default_permission="CAN_EDIT")
+    settings = Settings(database_url=store.url, auth="required", default_permission="CAN_EDIT", webhook_dispatch=False)
     with serving(create_app(settings, store=store)) as url, httpx.Client(base_url=url, timeout=30) as http:
         editor, manager = Client(http, editor_secret), Client(http, manager_secret)
         assert editor.data(LEVEL, name=MODEL)["registeredModel"] == {"permissionLevel": "CAN_EDIT"}

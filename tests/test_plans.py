@@ -70,9 +70,10 @@ NOT_PLANNED = {
 @pytest.fixture
 def servers(store):
     """Base URLs of a server with plans and one without, and the planned one's planner."""
-    settings = Settings(database_url=store.url, local_user=LOCAL_ADMIN)
+    settings = Settings(database_url=store.url, local_user=LOCAL_ADMIN, webhook_dispatch=False)
     planned_app = create_app(settings, store=store)
-    generic_app = create_app(Settings(database_url=store.url, local_user=LOCAL_ADMIN, query_plans=False),
+    generic_app = create_app(Settings(database_url=store.url, local_user=LOCAL_ADMIN, query_plans=False,
+                                      webhook_dispatch=False),
                              store=store)
     with serving(planned_app) as planned, serving(generic_app) as generic:
         yield planned, generic, planned_app.state.schema.execution_context_class.planner
@@ -151,7 +152,7 @@ class Redact(SchemaExtension):
 
 
 def test_an_extension_that_wraps_resolvers_is_never_skipped_by_a_plan(registry, store):
-    app = create_app(Settings(database_url=store.url, local_user=LOCAL_ADMIN), store=store)
+    app = create_app(Settings(database_url=store.url, local_user=LOCAL_ADMIN, webhook_dispatch=False), store=store)
     app.state.schema.extensions = (*app.state.schema.extensions, Redact)
     skipped = plans.COUNTS["fallback middleware"]
     with serving(app) as url:
