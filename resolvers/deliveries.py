@@ -251,9 +251,9 @@ def record(outbound: Outbound, sent: Sent, unsent: list[Message] = ()) -> Tally:
     write: attempts with the same outcome (a batch's successes) in one statement."""
     now = now_ms()
     tally = Tally()
-    for table in {message.table for message, _ in sent} | {message.table for message in unsent}:
-        outbox.lock_in_order(table, sorted({m.delivery_id for m, _ in sent if m.table is table}
-                                           | {m.delivery_id for m in unsent if m.table is table}))
+    leased = [message for message, _ in sent] + list(unsent)
+    for table in {message.table for message in leased}:
+        outbox.lock_in_order(table, sorted(m.delivery_id for m in leased if m.table is table))
     for message in unsent:
         outbox.release(message.table, [message.delivery_id], message.lease)
     alike: dict[tuple, list[Message]] = {}
@@ -264,14 +264,14 @@ def record(outbound: Outbound, sent: Sent, unsent: list[Message] = ()) -> Tally:
         webhook_to_disable = message.webhook_id if disable else None
         key = (message.table, message.lease, webhook_to_disable, tuple(sorted(values.items())))
         alike.setdefault(key, []).append(message)
-    for (table, lease, webhook_to_disable, values), messages in alike.items():
-        written = outbox.finish(table, [m.delivery_id for m in messages], lease, **dict(values))
+    for (table, lease, webhook_to_disable, items), messages in alike.items():
+        values = dict(items)
+        written = outbox.finish(table, [m.delivery_id for m in messages], lease, **values)
         tally.lost_leases += len(messages) - written
-        if written and webhook_to_disable is not None:
-            outbox.disable(webhook_to_disable, now)
         if written:
-            status = dict(values)["status"]
-            tally.by_status[status] = tally.by_status.get(status, 0) + written
+            if webhook_to_disable is not None:
+                outbox.disable(webhook_to_disable, now)
+            tally.by_status[values["status"]] = tally.by_status.get(values["status"], 0) + written
     return tally
 
 
