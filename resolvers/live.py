@@ -3,7 +3,9 @@
 A stream reads the log itself, in id order, each time the process learns of newer
 activities (store/activity_tail.py): the log is the truth, so a reconnecting client that
 gives the last id it saw misses nothing and sees nothing twice. Every batch is read under
-the viewer's grants as they are then, so a revoked grant stops that model's events.
+the viewer's grants as they are then, so a revoked grant stops that model's events. A
+stream filtered by model or type is woken only by activities that may pass its filter, so
+streams following one model cost nothing while others change.
 """
 import asyncio
 import json
@@ -28,24 +30,30 @@ def _after_id(after: str) -> int:
     return after_id
 
 
-# Batches being read now, by what they are: streams woken by one new activity, at the same
+# Reads being made now, by what they read: streams woken by one new activity, at the same
 # place in the log and with the same filter and reach, share one read. 500 subscribers
 # cost one statement per distinct (filter, reach), not 500.
 _READING: dict[tuple, asyncio.Future] = {}
+READS = [0]  # reads made, for the tests
 SHARED_READS = [0]  # reads a stream took from another's, for the tests
 
 
-async def _read_once(store, after_id: int, through_id: int, spec: dict, spec_key: str, reach) -> list[Activity]:
-    key = (after_id, through_id, spec_key, reach)
+async def _read_once(store, key: tuple, read, *arguments):
     reading = _READING.get(key)
     if reading is None:
-        reading = asyncio.ensure_future(store.run(pages.activities_after, after_id, through_id, spec, reach, BATCH))
+        READS[0] += 1
+        reading = asyncio.ensure_future(store.run(read, *arguments))
         _READING[key] = reading
         reading.add_done_callback(lambda _: _READING.pop(key, None))
     else:
         SHARED_READS[0] += 1
     # Shielded: one stream ending must not cancel the read the others wait on.
     return await asyncio.shield(reading)
+
+
+async def _batch(store, after_id: int, through_id: int, spec: dict, spec_key: str, reach) -> list[Activity]:
+    return await _read_once(store, ("batch", after_id, through_id, spec_key, reach),
+                            pages.activities_after, after_id, through_id, spec, reach, BATCH)
 
 
 async def _still_signed_in(context) -> None:
@@ -75,16 +83,24 @@ async def follow(context, after: str | None, model_name: str | None, types: list
     cursor = _after_id(after) if after is not None else await context.store.run(pages.newest_activity_id)
     OPEN_STREAMS[0] += 1
     viewer, reach = None, None
+    types = frozenset(types) if types else None
+    naming, models = None, None  # what the followed name stood for, as of tail.naming_changes
     try:
         while True:
+            if model_name is not None and naming != tail.naming_changes:
+                naming = tail.naming_changes
+                models = await _read_once(context.store, ("called", model_name, naming),
+                                          pages.model_ids_called, model_name)
+                continue  # the name may have changed again meanwhile
             head = tail.newest
             if head <= cursor:
-                await tail.wait_beyond(cursor)
+                # Only activities it may want wake it; up to `cursor`, none were.
+                cursor = await tail.wait_beyond(cursor, models, types)
                 continue
             await _still_signed_in(context)
             if reach is None or viewer is not context.viewer:  # the viewer's reach, made again when it changes
                 viewer, reach = context.viewer, scope(context.viewer)
-            batch = await _read_once(context.store, cursor, head, spec, spec_key, reach)
+            batch = await _batch(context.store, cursor, head, spec, spec_key, reach)
             for activity in batch:
                 context.forget_loaded()  # each event's fields are read afresh, and no cache grows
                 yield activity

@@ -172,16 +172,36 @@ class ActivityScope:
     actor: str | None
 
 
+# The activities after which a name may stand for other models than before: what a
+# stream following a model by name must look at again (see _called).
+NAMING_TYPES = frozenset({"REGISTERED_MODEL_CREATED", "REGISTERED_MODEL_RENAMED", "REGISTERED_MODEL_DELETED"})
+
+
+def _called(name: str):
+    """Which models an activity filter by name means: the model now called so, under
+    every name it had; or, when none is, each model that was ever called so (a deleted
+    model's whole history). As queries: (the current model, the former ones)."""
+    current = RegisteredModel.select(RegisteredModel.id).where(RegisteredModel.name == name)
+    former = Activity.select(Activity.model_id).where(Activity.model_name == name)
+    return current, former
+
+
+def model_ids_called(name: str) -> frozenset[int]:
+    """The ids of the models `name` means to an activity filter now (see _called). It
+    changes only with an activity of NAMING_TYPES."""
+    current, former = _called(name)
+    model_id = current.scalar()
+    if model_id is not None:
+        return frozenset({model_id})
+    return frozenset(i for (i,) in former.distinct().tuples() if i is not None)
+
+
 def _activity_condition(spec: dict):
     condition = SQL("1 = 1")
     if spec.get("types"):
         condition &= Activity.type.in_(spec["types"])
     if "modelName" in spec:
-        # The model now called so, under every name it had; or, when none is, the whole
-        # history of each deleted model that was ever called so.
-        name = spec["modelName"]
-        current = RegisteredModel.select(RegisteredModel.id).where(RegisteredModel.name == name)
-        former = Activity.select(Activity.model_id).where(Activity.model_name == name)
+        current, former = _called(spec["modelName"])
         condition &= (Activity.model_id.in_(current) | (~fn.EXISTS(current) & Activity.model_id.in_(former)))
     return condition
 

@@ -114,6 +114,98 @@ def test_filters_by_model_name_and_type(server_url, gql):
         assert subscriber.nothing_within(0.3)
 
 
+def test_a_stream_following_one_model_does_no_read_while_another_model_changes(server_url, gql):
+    for name in ("fraud", "churn"):
+        ok(gql.play("create_model", name=name))
+    after, streams = _newest(gql), live.OPEN_STREAMS[0]
+    fraud, churn = _waiting([Subscriber(server_url, after=after, modelName=name) for name in ("fraud", "churn")],
+                            streams)
+    with fraud, churn:
+        reads = live.READS[0]
+        ok(gql.play("create_version", name="churn", source="s3://models/churn/1"))
+        assert churn.next()["version"] == 1
+        assert fraud.nothing_within(0.3)
+        assert live.READS[0] - reads == 1  # the churn stream's; the fraud stream slept
+        ok(gql.play("create_version", name="fraud", source="s3://models/fraud/1"))
+        assert fraud.next()["version"] == 1
+
+
+def _renamed(gql, name: str, new_name: str) -> None:
+    ok(gql.mutate("renameRegisteredModel", "", name=name, newName=new_name))
+
+
+def test_a_stream_following_a_name_follows_what_the_name_stands_for_through_renames_deletes_and_new_models(
+        server_url, gql):
+    """The name stands for the model now called so, or, while none is, every model once
+    called so; the stream wakes for each in turn. Each change is awaited before the next,
+    as what a name stands for is read when the stream reads."""
+    _created(gql, "other", versions=1)
+    with Subscriber(server_url, after=_newest(gql), modelName="fraud") as subscriber:
+        def seen(type: str, name: str, version: int | None = None) -> None:
+            activity = subscriber.next()
+            assert (activity["type"], activity["modelName"], activity["version"]) == (type, name, version)
+
+        def version_of(name: str) -> None:
+            ok(gql.play("create_version", name=name, source=f"s3://models/{name}/x"))
+
+        _created(gql, "fraud")  # the name stands for a new model, X
+        seen("REGISTERED_MODEL_CREATED", "fraud")
+        version_of("fraud")
+        seen("MODEL_VERSION_CREATED", "fraud", 1)
+        _renamed(gql, "fraud", "fraud-old")  # X still: the model once called so
+        seen("REGISTERED_MODEL_RENAMED", "fraud-old")
+        version_of("fraud-old")
+        seen("MODEL_VERSION_CREATED", "fraud-old", 2)
+        _renamed(gql, "other", "fraud")  # the model now called so, Y
+        seen("REGISTERED_MODEL_RENAMED", "fraud")
+        version_of("fraud-old")  # not X any more
+        version_of("fraud")
+        seen("MODEL_VERSION_CREATED", "fraud", 2)
+        ok(gql.mutate("deleteRegisteredModel", "", name="fraud"))  # X and Y, each once called so
+        seen("REGISTERED_MODEL_DELETED", "fraud")
+        version_of("fraud-old")
+        seen("MODEL_VERSION_CREATED", "fraud-old", 4)
+        _created(gql, "fraud")  # a new model, Z
+        seen("REGISTERED_MODEL_CREATED", "fraud")
+        version_of("fraud-old")
+        version_of("fraud")
+        seen("MODEL_VERSION_CREATED", "fraud", 1)
+        assert subscriber.nothing_within(0.3)
+
+
+def test_streams_filtered_by_model_and_type_miss_nothing_of_interleaved_changes(server_url, gql):
+    """Against the log itself: what each filtered stream received is what the history
+    query answers for its filter, across changes to several models made back to back."""
+    names = ("a", "b", "c")
+    for name in names:
+        ok(gql.play("create_model", name=name))
+    filters = [{"modelName": name} for name in names] + [
+        {"types": ["MODEL_VERSION_TAG_SET"]}, {"modelName": "b", "types": ["MODEL_VERSION_CREATED"]}, {}]
+
+    def history(spec: dict) -> list[str]:
+        nodes = gql.data("query($modelName: String, $types: [ActivityType!]) { activities(first: 500, "
+                         "modelName: $modelName, types: $types) { nodes { id } } }", **spec)["activities"]["nodes"]
+        return [node["id"] for node in reversed(nodes)]
+
+    before = [set(history(spec)) for spec in filters]
+    after, streams = _newest(gql), live.OPEN_STREAMS[0]
+    subscribers = _waiting([Subscriber(server_url, after=after, **spec) for spec in filters], streams)
+    try:
+        for step in range(30):
+            name = names[(step * 7) % 3]
+            version = ok(gql.play("create_version", name=name, source=f"s3://models/{name}/{step}"))
+            number = version["modelVersion"]["version"]
+            ok(gql.play("set_version_tag", name=name, version=number, key="step", value=str(step)))
+        for spec, seen_before, subscriber in zip(filters, before, subscribers):
+            expected = [i for i in history(spec) if i not in seen_before]
+            received = [subscriber.next()["id"] for _ in range(len(expected))]
+            assert received == expected, spec
+            assert subscriber.nothing_within(0.2)
+    finally:
+        for subscriber in subscribers:
+            subscriber.close()
+
+
 def test_a_subscriber_sees_only_models_it_may_read_and_stops_seeing_one_when_its_grant_goes(secured_url, store,
                                                                                             sign_in_secured):
     admin = sign_in_secured("boss", admin=True)
