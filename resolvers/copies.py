@@ -4,7 +4,7 @@ from resolvers.aliases import point
 from resolvers.changes import Change
 from resolvers.errors import invalid
 from resolvers.idempotency import remembered
-from resolvers.models import insert_model
+from resolvers.models import existing_or_new_model
 from resolvers.versions import insert_version
 from store.queries import version_tags
 from store.tables import ModelVersion, RegisteredModel
@@ -32,7 +32,7 @@ def copy(change: Change, source_name: str, source_version: int | None, source_al
         else:
             original = lookups.version(source_name, source_version, (*SOURCE, "name"), (*SOURCE, "version"),
                                        viewer=change.viewer)
-        destination, created = insert_model(change, destination_name)
+        destination, created = existing_or_new_model(change, destination_name)
         if not created:
             needed = access.CAN_MANAGE_PRODUCTION if alias_names else access.CAN_EDIT
             change.require(destination, needed, "Copying into it" + (" with aliases" if alias_names else ""),

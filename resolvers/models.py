@@ -5,6 +5,7 @@ from resolvers import access, following, lookups, validation
 from resolvers.changes import Change
 from resolvers.errors import RegistryError
 from store import writes
+from store.queries import model_by_name
 from store.tables import ModelVersion, RegisteredModel, RegisteredModelTag
 
 UNCHANGED = object()  # an omitted optional input field: leave the stored value as it is
@@ -32,6 +33,13 @@ def insert_model(change: Change, name: str, description: str | None = None,
                                [{"model": model.id, "key": k, "value": v} for k, v in tag_values.items()])
         change.record("REGISTERED_MODEL_CREATED", model, description=description, tags=tag_values or {})
     return model, bool(inserted)
+
+
+def existing_or_new_model(change: Change, name: str) -> tuple[RegisteredModel, bool]:
+    """insert_model for a name that mostly exists already (`createModelIfMissing`): looked
+    up first, so that a registration does not try an insert on every call."""
+    found = model_by_name(name)
+    return (found, False) if found is not None else insert_model(change, name)
 
 
 def already_exists(name: str, *field: str) -> RegistryError:

@@ -5,7 +5,7 @@ from resolvers import access, lookups, validation
 from resolvers.changes import Change
 from resolvers.errors import RegistryError, invalid
 from resolvers.idempotency import remembered
-from resolvers.models import UNCHANGED, insert_model
+from resolvers.models import UNCHANGED, existing_or_new_model
 from store import writes
 from store.queries import versions_by_ids
 from store.tables import ModelVersion, ModelVersionTag, RegisteredModel
@@ -65,7 +65,7 @@ def create(change: Change, name, source, run_id, run_link, description, tags, cr
     def check() -> tuple[RegisteredModel, str, str]:
         stored_source, download_uri = resolve_source(change, source)
         if create_model_if_missing:
-            model, created = insert_model(change, name)
+            model, created = existing_or_new_model(change, name)
         else:
             model, created = lookups.model(name, viewer=change.viewer), False
         if not created:
