@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -159,11 +160,23 @@ def register(client: httpx.Client, name: str, n: int) -> tuple[tuple, float]:
     return (name, version), time.time()
 
 
-def paced(url: str, rate: float, seconds: float, clients: int = 8) -> tuple[dict, float]:
-    """Registrations at `rate` per second in all, from `clients` threads (a model each):
-    when each committed, and the rate achieved."""
+def register_several(client: httpx.Client, name: str, n: int, count: int) -> dict[tuple, float]:
+    """`count` versions of model `zz-NAME` in one request (mutation fields run one after
+    another, each its own transaction): when the server made each, by its createdAt (a
+    moment before its commit, so a delay from it is if anything overstated)."""
+    fields = " ".join(f"v{i}: createModelVersion(input: {{name: $name, source: \"s3://b/{n}/{i}\", "
+                      "createModelIfMissing: true}) { modelVersion { version createdAt } }" for i in range(count))
+    body = client.post("/graphql", json={"query": f"mutation($name: String!) {{ {fields} }}",
+                                         "variables": {"name": f"zz-{name}"}}).json()
+    made = [body["data"][f"v{i}"]["modelVersion"] for i in range(count)]
+    return {(f"zz-{name}", v["version"]): datetime.fromisoformat(v["createdAt"]).timestamp() for v in made}
+
+
+def paced(url: str, rate: float, seconds: float, clients: int = 8, per_request: int = 1) -> tuple[dict, float]:
+    """Registrations at `rate` per second in all, `per_request` to a request, from
+    `clients` threads (a model each): when each was made, and the rate achieved."""
     committed: dict[tuple, float] = {}
-    per_client = rate / clients
+    per_client = rate / clients / per_request  # requests a second
     began = time.monotonic()
 
     def run(c: int) -> None:
@@ -172,8 +185,11 @@ def paced(url: str, rate: float, seconds: float, clients: int = 8) -> tuple[dict
                 wait = began + n / per_client - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-                key, at = register(client, f"paced-{c}", n)
-                committed[key] = at
+                if per_request == 1:
+                    key, at = register(client, f"paced-{c}", n)
+                    committed[key] = at
+                else:
+                    committed.update(register_several(client, f"paced-{c}", n, per_request))
 
     threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
     for thread in threads:
@@ -257,13 +273,16 @@ def run_backend(backend: str, work: Path, postgres: str) -> dict:
 
             figures(client, "warm-up", server.pid)
 
-            # 1. commit -> webhook received, at a sustained 200 activities/s
+            # 1. commit -> webhook received, at a sustained 200 activities/s: one registration
+            # to a request, then five (as a pipeline registering several versions sends them)
             receiver = Receiver()
             hook = graphql(CREATE_WEBHOOK, url=receiver.url)["createWebhook"]["webhook"]["id"]
-            committed, result["paced_rate"] = paced(url, 200, 10)
-            arrived = receiver.arrived(len(committed))
-            delays = [(arrived[key] - at) * 1000 for key, at in committed.items()]
-            result["webhook"] = {"p50": percentile(delays, 0.5), "p99": percentile(delays, 0.99), "max": max(delays)}
+            for key, per_request in (("webhook", 1), ("webhook_batched", 5)):
+                committed, rate = paced(url, 200, 10, per_request=per_request)
+                arrived = receiver.arrived(len(committed))
+                delays = [(arrived[k] - at) * 1000 for k, at in committed.items()]
+                result[key] = {"rate": rate, "p50": percentile(delays, 0.5), "p99": percentile(delays, 0.99),
+                               "max": max(delays)}
             graphql(DELETE_WEBHOOK, id=hook)
 
             # 2. one activity fanned out to 500 subscribers; memory per idle subscription
@@ -302,7 +321,7 @@ def run_backend(backend: str, work: Path, postgres: str) -> dict:
 
 
 def lines(backend: str, r: dict) -> list[str]:
-    w, f = r["webhook"], r["fanout"]
+    f = r["fanout"]
 
     def ms(value: float) -> str:
         return f"{value:.2f} ms"
@@ -320,8 +339,10 @@ def lines(backend: str, r: dict) -> list[str]:
         "",
         "| | p50 | p99 | max | target |",
         "| --- | --- | --- | --- | --- |",
-        f"| commit → webhook received, at {r['paced_rate']:.0f} activities/s | {w['p50']:.1f} ms | {w['p99']:.1f} ms "
-        f"| {w['max']:.1f} ms | p99 ≤ 250 ms |",
+        *(f"| commit → webhook received, at {w['rate']:.0f} activities/s, {what} | {w['p50']:.1f} ms "
+          f"| {w['p99']:.1f} ms | {w['max']:.1f} ms | p99 ≤ 250 ms |"
+          for what, w in (("one registration a request", r["webhook"]),
+                          ("five registrations a request", r["webhook_batched"]))),
         f"| one activity → each of 500 subscribers (20 activities, 10,000 receipts) | {f['p50']:.1f} ms "
         f"| {f['p99']:.1f} ms | {f['max']:.1f} ms | p99 ≤ 300 ms |",
         "",
