@@ -1,4 +1,4 @@
-"""The running service: Starlette with the GraphQL endpoint, GraphiQL and a health check."""
+"""The running service: Starlette with the GraphQL endpoint, GraphiQL and its assets, and a health check."""
 import contextlib
 import gc
 import logging
@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from gateway.auth import Authentication
 from gateway.dispatcher import Dispatcher
@@ -19,6 +19,7 @@ from gateway.limits import BodyLimits
 from gateway.mailer import SmtpSender, SmtpSettings
 from gateway.metrics import Metrics
 from gateway.outbound import HttpSender
+from gateway.pages import StaticAssets
 from gateway.settings import Settings
 from gateway.slow_consumers import SlowConsumers
 from resolvers import deliveries, idempotency
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/metrics", scrape),
+            Mount("/static", app=StaticAssets(), name="static"),
         ],
         middleware=middleware,
         lifespan=lifespan,

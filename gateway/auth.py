@@ -14,6 +14,7 @@ from store.database import Store, StoreUnavailable
 
 log = logging.getLogger("registry.auth")
 OPEN_PATHS = ("/healthz",)
+OPEN_PREFIX = "/static/"  # the pages' scripts and styles: the same for everyone, no registry data
 
 
 def _error(status: int, code: str, message: str, headers: dict | None = None):
@@ -35,6 +36,12 @@ def _is_graphiql_page(scope, headers) -> bool:
     if scope["type"] != "http" or scope["method"] != "GET" or b"text/html" not in headers.get(b"accept", b""):
         return False
     return "query" not in parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+
+def _is_open(scope, headers) -> bool:
+    """What anyone may fetch: the health check, the GraphiQL page and its assets."""
+    path = scope["path"]
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIX) or _is_graphiql_page(scope, headers)
 
 
 class Authentication:
@@ -75,7 +82,7 @@ class Authentication:
             return None, viewer
         if local:
             return None, self.local_viewer
-        if scope["path"] in OPEN_PATHS or _is_graphiql_page(scope, headers) or scope["type"] == "websocket":
+        if _is_open(scope, headers) or scope["type"] == "websocket":
             # A browser cannot set headers on a WebSocket: its token comes in connection_init
             # (gateway/http.py), and until then the connection may do nothing.
             return None, Viewer(name=None, default_level=self.default_level)

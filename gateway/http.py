@@ -18,6 +18,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
+from gateway.pages import graphiql_page
 from store.database import StoreUnavailable
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -84,6 +85,9 @@ class RegistryGraphQL(GraphQL):
         self._context = context
         self._token_viewer = token_viewer
         self._tokens_required = tokens_required
+
+    async def render_graphql_ide(self, request):
+        return graphiql_page(self._tokens_required)
 
     async def get_context(self, request, response):
         context = await self._context(request, response)

@@ -1,0 +1,57 @@
+"""The pages a browser gets: GraphiQL, served with its assets by the gateway itself (built
+from frontend/ into gateway/static, so the page needs no network beyond this server), and
+the security headers those responses carry."""
+from pathlib import Path
+
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# No inline script and no other origin. GraphiQL's editors set style attributes, so
+# styles may be inline; a registry value is only ever rendered as text.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+GRAPHIQL_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>GraphiQL · registry gateway</title>
+<link rel="stylesheet" href="/static/graphiql/graphiql.css">
+<link rel="icon" href="data:,">
+<script type="module" src="/static/graphiql/graphiql.js"></script>
+</head>
+<body>
+<div id="graphiql" data-auth="{auth}"></div>
+<noscript>GraphiQL needs JavaScript. Scripts can POST GraphQL to this URL instead.</noscript>
+</body>
+</html>
+"""
+
+
+def graphiql_page(tokens_required: bool) -> HTMLResponse:
+    """The page; in `--auth required` mode it asks for a token before it sends anything."""
+    return HTMLResponse(GRAPHIQL_PAGE.format(auth="required" if tokens_required else "local"),
+                        headers={**SECURITY_HEADERS, "cache-control": "no-cache"})
+
+
+class StaticAssets(StaticFiles):
+    """gateway/static, with the security headers. The built files keep their names from
+    one build to the next, so browsers check them again (ETag) rather than keep them."""
+
+    def __init__(self):
+        super().__init__(directory=STATIC_DIR)
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers.update({**SECURITY_HEADERS, "cache-control": "no-cache"})
+        return response

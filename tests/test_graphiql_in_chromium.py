@@ -1,0 +1,54 @@
+"""GraphiQL in a real headless Chromium: it loads with no request leaving this server,
+shows the schema's docs, runs a query, opens the playground's examples, and in `--auth
+required` mode sends the token it asks for as a header, never in a URL or a cookie."""
+from resolvers import accounts
+from tests.browser import Visit, browser  # noqa: F401 - the fixture
+
+RUN = "button[aria-label^='Execute query']"
+RESPONSE = ".graphiql-response"
+DOCS = "button[aria-label='Show Documentation Explorer']"
+
+
+def _only_this_server(visit: Visit, url: str) -> None:
+    ws_url = url.replace("http://", "ws://")
+    elsewhere = [r.url for r in visit.requests if not (r.url.startswith(f"{url}/") or r.url.startswith(f"{ws_url}/")
+                                                       or r.url.startswith("data:"))]
+    assert elsewhere == []
+
+
+def test_graphiql_loads_from_this_server_alone_shows_the_docs_and_runs_a_query(browser, server_url, gql):  # noqa: F811
+    gql.play("create_model", name="fraud")
+    with Visit(browser) as visit:
+        page = visit.page
+        page.goto(f"{server_url}/graphql")
+        page.click(DOCS)
+        page.get_by_role("link", name="Query").first.wait_for()  # the root type, read by introspection
+        page.click(RUN)
+        page.locator(RESPONSE, has_text='"name": "fraud"').wait_for()
+        page.click("button[aria-label='Show Examples']")
+        page.get_by_role("button", name="search models").click()
+        page.get_by_role("tab", name="SearchModels").wait_for()
+        assert visit.errors == []
+        _only_this_server(visit, server_url)
+
+
+def test_required_mode_asks_for_a_token_and_sends_it_as_a_header_only(browser, secured_url, store):  # noqa: F811
+    _, secret = store.write(accounts.create_user, "browsing", True, [])
+    with Visit(browser) as visit:
+        page = visit.page
+        page.goto(f"{secured_url}/graphql")
+        page.get_by_text("This registry needs an access token.").wait_for()
+        assert page.locator(RUN).count() == 0  # nothing is sent before a token
+        page.get_by_label("Access token").fill(secret)
+        page.get_by_role("button", name="Use token").click()
+        page.get_by_text("Signed in with a token.").wait_for()
+        page.click(DOCS)
+        page.get_by_role("link", name="Query").first.wait_for()  # the schema, read with the token
+        page.click(RUN)
+        page.locator(RESPONSE, has_text='"totalCount"').wait_for()
+        sent = [r for r in visit.requests if r.method == "POST" and r.url == f"{secured_url}/graphql"]
+        assert sent and all(r.headers.get("authorization") == f"Bearer {secret}" for r in sent)
+        assert not any(secret in r.url for r in visit.requests)
+        assert visit.context.cookies() == []
+        assert visit.errors == []
+        _only_this_server(visit, secured_url)
