@@ -8,6 +8,7 @@ import uuid
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -135,7 +136,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/metrics", scrape),
-            Mount("/static", app=StaticAssets(), name="static"),
+            # GraphiQL's script is 1 MB, 340 KB gzipped; the API's answers are not compressed here.
+            Mount("/static", app=GZipMiddleware(StaticAssets(), minimum_size=1024), name="static"),
         ],
         middleware=middleware,
         lifespan=lifespan,

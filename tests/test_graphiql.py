@@ -43,6 +43,14 @@ def test_every_built_file_is_served_with_its_type(server_url):
     assert chunks and chunks <= set(built)  # what the entry imports was built and is served
 
 
+def test_the_assets_are_sent_compressed_to_a_browser_that_accepts_it(server_url):
+    plain = httpx.get(f"{server_url}/static/graphiql/graphiql.js", headers={"accept-encoding": "identity"})
+    packed = httpx.get(f"{server_url}/static/graphiql/graphiql.js", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # httpx decoded it
+    assert packed.num_bytes_downloaded < len(plain.content) / 2
+
+
 @pytest.mark.parametrize("path", ["/graphql", "/static/graphiql/graphiql.js"])
 def test_the_page_and_its_assets_carry_the_security_headers(server_url, path):
     response = httpx.get(f"{server_url}{path}", headers=PAGE_HEADERS)
