@@ -1,4 +1,5 @@
-"""The running service: Starlette with the GraphQL endpoint, GraphiQL and its assets, and a health check."""
+"""The running service: Starlette with the GraphQL endpoint, the web app and GraphiQL with their
+assets, and a health check."""
 import contextlib
 import gc
 import logging
@@ -20,7 +21,7 @@ from gateway.limits import BodyLimits
 from gateway.mailer import SmtpSender, SmtpSettings
 from gateway.metrics import Metrics
 from gateway.outbound import HttpSender
-from gateway.pages import StaticAssets
+from gateway.pages import APP_PATHS, StaticAssets, app_page
 from gateway.settings import Settings
 from gateway.slow_consumers import SlowConsumers
 from resolvers import deliveries, idempotency
@@ -88,6 +89,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", **backlog, "dispatching": settings.webhook_dispatch})
 
+    async def web_app(request: Request) -> Response:
+        return app_page(settings.auth == "required")
+
     async def scrape(request: Request) -> Response:
         return await metrics.endpoint(request, auth_required=settings.auth == "required")
 
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/metrics", scrape),
+            *(Route(path, web_app, methods=["GET"]) for path in APP_PATHS),
             # GraphiQL's script is 1 MB, 340 KB gzipped; the API's answers are not compressed here.
             Mount("/static", app=GZipMiddleware(StaticAssets(), minimum_size=1024), name="static"),
         ],

@@ -13,8 +13,9 @@ from resolvers.access import LEVELS, Viewer
 from store.database import Store, StoreUnavailable
 
 log = logging.getLogger("registry.auth")
-OPEN_PATHS = ("/healthz",)
-OPEN_PREFIX = "/static/"  # the pages' scripts and styles: the same for everyone, no registry data
+OPEN_PATHS = ("/healthz", "/")
+# The app's pages and the pages' scripts and styles: the same for everyone, no registry data.
+OPEN_PREFIXES = ("/static/", "/models/")
 
 
 def _error(status: int, code: str, message: str, headers: dict | None = None):
@@ -39,9 +40,10 @@ def _is_graphiql_page(scope, headers) -> bool:
 
 
 def _is_open(scope, headers) -> bool:
-    """What anyone may fetch: the health check, the GraphiQL page and its assets."""
+    """What anyone may fetch: the health check, the pages (which ask for a token before
+    they send anything) and their assets."""
     path = scope["path"]
-    return path in OPEN_PATHS or path.startswith(OPEN_PREFIX) or _is_graphiql_page(scope, headers)
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES) or _is_graphiql_page(scope, headers)
 
 
 class Authentication:

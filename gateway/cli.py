@@ -25,7 +25,8 @@ def serve(args) -> int:
               "127.0.0.1.", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    print(f"registry-gateway: database {settings.database_url}; GraphiQL at http://{args.host}:{args.port}/graphql",
+    base = f"http://{args.host}:{args.port}"
+    print(f"registry-gateway: database {settings.database_url}; the web app at {base}/, GraphiQL at {base}/graphql",
           file=sys.stderr)
     if args.workers < 1:
         print("registry-gateway: --workers is at least 1", file=sys.stderr)

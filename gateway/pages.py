@@ -1,6 +1,6 @@
-"""The pages a browser gets: GraphiQL, served with its assets by the gateway itself (built
-from frontend/ into gateway/static, so the page needs no network beyond this server), and
-the security headers those responses carry."""
+"""The pages a browser gets: the registry app at / and GraphiQL at /graphql, served with
+their assets by the gateway itself (built from frontend/ into gateway/static, so a page
+needs no network beyond this server), and the security headers those responses carry."""
 from pathlib import Path
 
 from starlette.responses import HTMLResponse
@@ -20,28 +20,40 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
 }
 
-GRAPHIQL_PAGE = """<!doctype html>
+PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>GraphiQL · registry gateway</title>
-<link rel="stylesheet" href="/static/graphiql/graphiql.css">
+<title>{title}</title>
+<link rel="stylesheet" href="/static/{entry}.css">
 <link rel="icon" href="data:,">
-<script type="module" src="/static/graphiql/graphiql.js"></script>
+<script type="module" src="/static/{entry}.js"></script>
 </head>
 <body>
-<div id="graphiql" data-auth="{auth}"></div>
-<noscript>GraphiQL needs JavaScript. Scripts can POST GraphQL to this URL instead.</noscript>
+<div id="{entry}" data-auth="{auth}"></div>
+<noscript>{without_script}</noscript>
 </body>
 </html>
 """
+# The app's own paths: each gets the app's page, which shows what the path names.
+APP_PATHS = ("/", "/models/{name:path}")
+
+
+def _page(tokens_required: bool, **parts: str) -> HTMLResponse:
+    """A page; in `--auth required` mode it asks for a token before it sends anything."""
+    return HTMLResponse(PAGE.format(auth="required" if tokens_required else "local", **parts),
+                        headers={**SECURITY_HEADERS, "cache-control": "no-cache"})
 
 
 def graphiql_page(tokens_required: bool) -> HTMLResponse:
-    """The page; in `--auth required` mode it asks for a token before it sends anything."""
-    return HTMLResponse(GRAPHIQL_PAGE.format(auth="required" if tokens_required else "local"),
-                        headers={**SECURITY_HEADERS, "cache-control": "no-cache"})
+    return _page(tokens_required, title="GraphiQL · registry gateway", entry="graphiql",
+                 without_script="GraphiQL needs JavaScript. Scripts can POST GraphQL to this URL instead.")
+
+
+def app_page(tokens_required: bool) -> HTMLResponse:
+    return _page(tokens_required, title="Model registry", entry="app",
+                 without_script="The registry app needs JavaScript; GraphiQL is at /graphql.")
 
 
 class StaticAssets(StaticFiles):

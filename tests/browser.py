@@ -16,8 +16,11 @@ def chromium_path() -> str | None:
     return os.environ.get("REGISTRY_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Started and stopped with each module of browser tests: while Playwright's sync API
+    runs, its event loop counts as running in this thread, and other tests'
+    asyncio.run() would fail."""
     path = chromium_path()
     try:
         from playwright.sync_api import sync_playwright

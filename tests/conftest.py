@@ -27,6 +27,7 @@ from schema.limits import Limits
 from store import activity_tail
 from store.database import Store
 from store.tables import ALL_TABLES, Activity, User
+from tests.browser import browser  # noqa: F401 - a fixture: Chromium, for a module of browser tests
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"

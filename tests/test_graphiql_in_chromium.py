@@ -2,7 +2,7 @@
 shows the schema's docs, runs a query, opens the playground's examples, and in `--auth
 required` mode sends the token it asks for as a header, never in a URL or a cookie."""
 from resolvers import accounts
-from tests.browser import Visit, browser  # noqa: F401 - the fixture
+from tests.browser import Visit
 
 RUN = "button[aria-label^='Execute query']"
 RESPONSE = ".graphiql-response"
@@ -16,7 +16,7 @@ def _only_this_server(visit: Visit, url: str) -> None:
     assert elsewhere == []
 
 
-def test_graphiql_loads_from_this_server_alone_shows_the_docs_and_runs_a_query(browser, server_url, gql):  # noqa: F811
+def test_graphiql_loads_from_this_server_alone_shows_the_docs_and_runs_a_query(browser, server_url, gql):
     gql.play("create_model", name="fraud")
     with Visit(browser) as visit:
         page = visit.page
@@ -32,7 +32,7 @@ def test_graphiql_loads_from_this_server_alone_shows_the_docs_and_runs_a_query(b
         _only_this_server(visit, server_url)
 
 
-def test_required_mode_asks_for_a_token_and_sends_it_as_a_header_only(browser, secured_url, store):  # noqa: F811
+def test_required_mode_asks_for_a_token_and_sends_it_as_a_header_only(browser, secured_url, store):
     _, secret = store.write(accounts.create_user, "browsing", True, [])
     with Visit(browser) as visit:
         page = visit.page
