@@ -19,6 +19,9 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+# Pages and built files keep their names from one build to the next, so browsers check
+# them again (ETag) rather than keep them.
+SERVED_HEADERS = {**SECURITY_HEADERS, "cache-control": "no-cache"}
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -43,7 +46,7 @@ APP_PATHS = ("/", "/models/{name:path}")
 def _page(tokens_required: bool, **parts: str) -> HTMLResponse:
     """A page; in `--auth required` mode it asks for a token before it sends anything."""
     return HTMLResponse(PAGE.format(auth="required" if tokens_required else "local", **parts),
-                        headers={**SECURITY_HEADERS, "cache-control": "no-cache"})
+                        headers=SERVED_HEADERS)
 
 
 def graphiql_page(tokens_required: bool) -> HTMLResponse:
@@ -57,13 +60,12 @@ def app_page(tokens_required: bool) -> HTMLResponse:
 
 
 class StaticAssets(StaticFiles):
-    """gateway/static, with the security headers. The built files keep their names from
-    one build to the next, so browsers check them again (ETag) rather than keep them."""
+    """gateway/static, with the security headers."""
 
     def __init__(self):
         super().__init__(directory=STATIC_DIR)
 
     def file_response(self, *args, **kwargs):
         response = super().file_response(*args, **kwargs)
-        response.headers.update({**SECURITY_HEADERS, "cache-control": "no-cache"})
+        response.headers.update(SERVED_HEADERS)
         return response

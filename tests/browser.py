@@ -7,6 +7,11 @@ import shutil
 
 import pytest
 
+try:
+    from playwright.sync_api import expect, sync_playwright  # noqa: F401 - expect, for the tests
+except ImportError:  # the browser fixture says what is missing
+    expect = sync_playwright = None
+
 # The flags a sandboxed, offline machine needs: no background calls to Google's hosts.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -22,10 +27,6 @@ def browser():
     runs, its event loop counts as running in this thread, and other tests'
     asyncio.run() would fail."""
     path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
     if path is None or sync_playwright is None:
         missing = "Chromium (apt-get install chromium)" if path is None else "Playwright (the test extra)"
         if os.environ.get("REGISTRY_TEST_REQUIRE_BROWSER"):

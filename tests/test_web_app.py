@@ -7,10 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 from graphql import build_schema, parse, validate
-from playwright.sync_api import expect
 
 from resolvers import accounts
-from tests.browser import Visit
+from tests.browser import Visit, expect
 from tests.conftest import ok
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,6 +8,8 @@ import { createClient } from "graphql-ws";
 import { createElement as h, StrictMode, useMemo, useState } from "react";
 import { createRoot } from "react-dom/client";
 
+import { storedToken, storeToken } from "./token";
+
 import "graphiql/style.css";
 import "@graphiql/plugin-explorer/style.css";
 import "./graphiql.css";
@@ -18,7 +20,6 @@ const PLAYGROUND = import.meta.glob("../../playground/*.graphql", { query: "?raw
 const EXAMPLES = Object.entries(PLAYGROUND)
   .map(([path, text]) => ({ name: path.split("/").pop().replace(".graphql", ""), text }))
   .sort((a, b) => a.name.localeCompare(b.name));
-const TOKEN_KEY = "registry-gateway.token"; // sessionStorage: gone with the tab, never a cookie
 
 function ExamplesPane() {
   const { addTab, queryEditor } = useEditorContext({ nonNull: true });
@@ -72,9 +73,9 @@ function TokenBar({ required, token, onToken }) {
 }
 
 function Playground({ required }) {
-  const [token, setToken] = useState(() => sessionStorage.getItem(TOKEN_KEY) || "");
+  const [token, setToken] = useState(storedToken);
   const remember = (value) => {
-    if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+    storeToken(value);
     setToken(value);
   };
   const fetcher = useMemo(() => {

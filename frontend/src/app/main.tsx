@@ -4,7 +4,8 @@ import { render } from "preact";
 import { useMemo, useState } from "preact/hooks";
 
 import "./app.css";
-import { makeClient, storedToken, storeToken } from "./client";
+import { storedToken, storeToken } from "../token";
+import { makeClient } from "./client";
 import { ModelPage } from "./ModelPage";
 import { ModelsList } from "./ModelsList";
 import { catchLinks, routeOf, useLocation } from "./router";

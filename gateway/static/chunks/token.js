@@ -1,0 +1,1 @@
+var e=`registry-gateway.token`;function t(){return sessionStorage.getItem(e)??``}function n(t){t?sessionStorage.setItem(e,t):sessionStorage.removeItem(e)}export{t as n,n as t};
