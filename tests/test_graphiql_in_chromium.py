@@ -7,6 +7,20 @@ from tests.browser import Visit
 RUN = "button[aria-label^='Execute query']"
 RESPONSE = ".graphiql-response"
 DOCS = "button[aria-label='Show Documentation Explorer']"
+QUERY_EDITOR = ".graphiql-query-editor .CodeMirror-code"
+
+
+def _run_the_welcome_query(page, answer: str) -> None:
+    """Runs the query the first tab opens with and waits for ANSWER in the response. The
+    editor is filled by an effect after GraphiQL mounts: a click on Run before that
+    sends nothing, so the click waits for the query to be in the editor."""
+    page.locator(QUERY_EDITOR, has_text="registeredModels").wait_for()
+    page.click(RUN)
+    response = page.locator(RESPONSE)
+    try:
+        response.filter(has_text=answer).wait_for()
+    except Exception as timeout:
+        raise AssertionError(f"no {answer} in the response; it holds: {response.inner_text()!r}") from timeout
 
 
 def _only_this_server(visit: Visit, url: str) -> None:
@@ -23,8 +37,7 @@ def test_graphiql_loads_from_this_server_alone_shows_the_docs_and_runs_a_query(b
         page.goto(f"{server_url}/graphql")
         page.click(DOCS)
         page.get_by_role("link", name="Query").first.wait_for()  # the root type, read by introspection
-        page.click(RUN)
-        page.locator(RESPONSE, has_text='"name": "fraud"').wait_for()
+        _run_the_welcome_query(page, '"name": "fraud"')
         page.click("button[aria-label='Show Examples']")
         page.get_by_role("button", name="search models").click()
         page.get_by_role("tab", name="SearchModels").wait_for()
@@ -44,8 +57,7 @@ def test_required_mode_asks_for_a_token_and_sends_it_as_a_header_only(browser, s
         page.get_by_text("Signed in with a token.").wait_for()
         page.click(DOCS)
         page.get_by_role("link", name="Query").first.wait_for()  # the schema, read with the token
-        page.click(RUN)
-        page.locator(RESPONSE, has_text='"totalCount"').wait_for()
+        _run_the_welcome_query(page, '"totalCount"')
         sent = [r for r in visit.requests if r.method == "POST" and r.url == f"{secured_url}/graphql"]
         assert sent and all(r.headers.get("authorization") == f"Bearer {secret}" for r in sent)
         assert not any(secret in r.url for r in visit.requests)
