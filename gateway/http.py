@@ -13,8 +13,10 @@ from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
@@ -72,10 +74,25 @@ def _is_mutation(query: str, operation_name: str | None) -> bool:
     return bool(chosen) and chosen[0].operation == OperationType.MUTATION
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages go out as text frames, as the protocol says: the
+    encoder gives bytes (orjson), which strawberry would send as binary frames, and a
+    browser's graphql-ws client refuses those."""
+
+    async def send_json(self, message) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class RegistryGraphQL(GraphQL):
     """POST and GET (queries only) on /graphql; GraphiQL for a browser; subscriptions over
     a WebSocket speaking graphql-transport-ws, whose token may come in connection_init as
     `{"Authorization": "Bearer <token>"}` (browsers cannot set a WebSocket's headers)."""
+
+    websocket_adapter_class = TextFrames
 
     def __init__(self, schema, context, token_viewer, tokens_required: bool, allowed_origins=(),
                  max_subscriptions: int | None = None):

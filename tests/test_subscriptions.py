@@ -33,13 +33,16 @@ class Subscriber:
             url.replace("http://", "ws://") + "/graphql", subprotocols=["graphql-transport-ws"],
             additional_headers=headers or {}, proxy=None, open_timeout=10))
         self.socket.send(json.dumps({"type": "connection_init", **({"payload": init} if init else {})}))
-        self.ack = json.loads(self.socket.recv(timeout=WAIT))
+        self.ack = self.message()
         if self.ack["type"] == "connection_ack":
             self.socket.send(json.dumps({"id": "1", "type": "subscribe",
                                          "payload": {"query": FOLLOW, "variables": variables}}))
 
     def message(self, timeout: float = WAIT) -> dict:
-        return json.loads(self.socket.recv(timeout=timeout))
+        frame = self.socket.recv(timeout=timeout)
+        # The protocol's messages are text frames; a browser's graphql-ws refuses binary ones.
+        assert isinstance(frame, str), f"a binary frame: {frame!r}"
+        return json.loads(frame)
 
     def next(self, timeout: float = WAIT) -> dict:
         message = self.message(timeout)
