@@ -13,7 +13,7 @@ from resolvers.access import LEVELS, Viewer
 from store.database import Store, StoreUnavailable
 
 log = logging.getLogger("registry.auth")
-OPEN_PATHS = ("/healthz", "/")
+OPEN_PATHS = ("/healthz", "/", "/reviews")
 # The app's pages and the pages' scripts and styles: the same for everyone, no registry data.
 OPEN_PREFIXES = ("/static/", "/models/")
 

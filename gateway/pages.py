@@ -40,7 +40,7 @@ PAGE = """<!doctype html>
 </html>
 """
 # The app's own paths: each gets the app's page, which shows what the path names.
-APP_PATHS = ("/", "/models/{name:path}")
+APP_PATHS = ("/", "/models/{name:path}", "/reviews")
 
 
 def _page(tokens_required: bool, **parts: str) -> HTMLResponse:

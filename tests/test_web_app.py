@@ -22,7 +22,7 @@ def test_each_operation_of_the_app_is_valid_against_the_exported_schema(path):
     assert validate(schema, parse(path.read_text())) == []
 
 
-@pytest.mark.parametrize("path", ["/", "/models/fraud", "/models/a%2Fb"])
+@pytest.mark.parametrize("path", ["/", "/models/fraud", "/models/a%2Fb", "/models/fraud/versions/3", "/reviews"])
 def test_the_app_page_is_served_at_its_paths_with_the_security_headers(server_url, secured_url, path):
     for url in (server_url, secured_url):  # open in --auth required mode too: it asks for a token itself
         page = httpx.get(f"{url}{path}")
@@ -64,6 +64,30 @@ def test_the_models_list_counts_pages_searches_sorts_and_leads_to_a_model_page(b
         assert source.get_attribute("href") == "https://example.com/models/m-07"  # an http(s) source is a link
         page.go_back()
         page.get_by_text("10 models").wait_for()
+        assert visit.errors == []
+
+
+def test_typed_filters_narrow_the_list_together_with_the_filter_string(browser, server_url, gql):
+    for name, team in (("risk-a", "risk"), ("risk-b", "risk"), ("growth-a", "growth")):
+        ok(gql.play("create_model", name=name, tags=[{"key": "team", "value": team}]))
+        ok(gql.play("create_version", name=name, source=f"s3://b/{name}/1"))
+    ok(gql.play("set_alias", name="risk-b", alias="champion", version=1))
+    with Visit(browser) as visit:
+        page = visit.page
+        page.goto(f"{server_url}/")
+        page.get_by_text("3 models").wait_for()
+        page.get_by_label("Tag", exact=True).fill("team")
+        page.get_by_label("equal to").fill("risk")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_text("2 models").wait_for()
+        assert "tag=team" in page.url and "value=risk" in page.url  # a shareable address
+        page.get_by_label("Alias").fill("champion")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_text("1 model").wait_for()
+        expect(page.locator("table.models tbody tr").get_by_role("link")).to_have_text("risk-b")
+        page.get_by_label("Filter").fill("name LIKE 'growth%'")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_text("0 models").wait_for()  # the string and the typed filters, ANDed
         assert visit.errors == []
 
 

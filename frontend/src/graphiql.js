@@ -99,5 +99,21 @@ function Playground({ required }) {
                     defaultEditorToolsVisibility: true, shouldPersistHeaders: false })));
 }
 
+// GraphiQL's editors are CodeMirror textareas with no label; screen readers need a name
+// for each. They are created (and re-created) as tabs and panes open, so they are named
+// as they appear.
+const EDITOR_NAMES = [
+  [".graphiql-query-editor textarea", "Operation"],
+  [".graphiql-editor-tool .graphiql-editor:nth-child(1) textarea", "Variables"],
+  [".graphiql-editor-tool .graphiql-editor:nth-child(2) textarea", "Headers"],
+  [".graphiql-response textarea", "Response"],
+];
+function nameEditors() {
+  for (const [selector, name] of EDITOR_NAMES) {
+    for (const editor of document.querySelectorAll(`${selector}:not([aria-label])`)) editor.setAttribute("aria-label", name);
+  }
+}
+
 const root = document.getElementById("graphiql");
+new MutationObserver(nameEditors).observe(root, { childList: true, subtree: true });
 createRoot(root).render(h(StrictMode, null, h(Playground, { required: root.dataset.auth === "required" })));

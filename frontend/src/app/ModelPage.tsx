@@ -1,13 +1,23 @@
-// A model's page: description, tags, aliases, latest version per stage, every version
-// with its stage, and the model's recent history.
-import { useQuery } from "@urql/preact";
+// A model's page: description (editable with CAN_EDIT), tags, aliases, latest version per
+// stage, every version with its stage, and the model's recent history. It refreshes when
+// the model changes, whoever changed it.
+import { useMutation, useQuery } from "@urql/preact";
+import { useState } from "preact/hooks";
 
-import { ModelPageDocument } from "../../generated/graphql";
+import { ModelPageDocument, UpdateDescriptionDocument, type PermissionLevel } from "../../generated/graphql";
+import { useActions } from "./actions";
+import { ModelAdmin } from "./ModelAdmin";
 import { safeHref, when } from "./format";
-import { Problem, StageBadge } from "./parts";
+import { useRefreshOnChange } from "./live";
+import { OutcomeNote, Problem, StageBadge } from "./parts";
+import { versionPath } from "./router";
+
+const EDITORS: PermissionLevel[] = ["CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE"];
 
 export function ModelPage({ name }: { name: string }) {
-  const [result] = useQuery({ query: ModelPageDocument, variables: { name } });
+  const [result, reexecute] = useQuery({ query: ModelPageDocument, variables: { name } });
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  useRefreshOnChange(refresh, name);
   const model = result.data?.registeredModel;
   if (result.error) return <Problem error={result.error} />;
   if (result.fetching && !model) return <p>Loading…</p>;
@@ -18,8 +28,8 @@ export function ModelPage({ name }: { name: string }) {
       <h1>{model.name}</h1>
       <p class="muted">Created by {model.createdBy ?? "—"} on {when(model.createdAt)}; updated {when(model.updatedAt)}.
         Your permission: {model.permissionLevel.toLowerCase().replaceAll("_", " ")}.</p>
-      <section aria-labelledby="description"><h2 id="description">Description</h2>
-        <p class="description">{model.description || <span class="muted">No description.</span>}</p></section>
+      <Description name={model.name} text={model.description ?? ""} editable={EDITORS.includes(model.permissionLevel)}
+                   refresh={refresh} />
       <section aria-labelledby="latest"><h2 id="latest">Latest by stage</h2>
         <p>{model.latestVersions.length ? model.latestVersions.map((v) =>
           <StageBadge key={v.version} stage={v.stage} version={v.version} />) : <span class="muted">No versions.</span>}</p>
@@ -37,8 +47,8 @@ export function ModelPage({ name }: { name: string }) {
             const href = safeHref(v.source);
             return (
               <tr key={v.id}>
-                <td>{v.version}</td>
-                <td><StageBadge stage={v.stage} version={v.version} /></td>
+                <td><a href={versionPath(model.name, v.version)}>v{v.version}</a></td>
+                <td><StageBadge stage={v.stage} /></td>
                 <td class="source">{href ? <a href={href} rel="noreferrer">{v.source}</a> : <code>{v.source}</code>}</td>
                 <td>{when(v.createdAt)} by {v.createdBy ?? "—"}</td>
               </tr>
@@ -46,6 +56,7 @@ export function ModelPage({ name }: { name: string }) {
           })}</tbody>
         </table>
       </section>
+      {model.permissionLevel === "CAN_MANAGE" && <ModelAdmin name={model.name} />}
       <section aria-labelledby="history"><h2 id="history">History</h2>
         <ol class="timeline">{model.activities.nodes.map((a) => (
           <li key={a.id}>
@@ -54,10 +65,35 @@ export function ModelPage({ name }: { name: string }) {
             {a.version != null && ` v${a.version}`}
             {a.toStage && ` ${(a.fromStage ?? "").toLowerCase()} → ${a.toStage.toLowerCase()}`}
             {a.alias && ` @${a.alias}`}
-            {a.comment && <q>{a.comment}</q>}
+            {a.comment && <> <q>{a.comment}</q></>}
           </li>
         ))}</ol>
       </section>
     </article>
+  );
+}
+
+function Description({ name, text, editable, refresh }: { name: string; text: string; editable: boolean; refresh: () => void }) {
+  const [draft, setDraft] = useState<string | null>(null); // null: not editing
+  const { act, outcome, busy } = useActions(refresh);
+  const [, update] = useMutation(UpdateDescriptionDocument);
+  const save = () => act(update({ input: { name, description: draft || null } })).then((done) => done && setDraft(null));
+  return (
+    <section aria-labelledby="description"><h2 id="description">Description</h2>
+      {draft === null ? (
+        <>
+          <p class="description">{text || <span class="muted">No description.</span>}</p>
+          {editable && <button type="button" onClick={() => setDraft(text)}>Edit description</button>}
+        </>
+      ) : (
+        <form class="edit" onSubmit={(event) => { event.preventDefault(); save(); }}>
+          <label for="description-text">Description</label>
+          <textarea id="description-text" rows={4} value={draft} onInput={(event) => setDraft(event.currentTarget.value)} />
+          <span class="buttons"><button type="submit" disabled={busy}>Save</button>
+            <button type="button" onClick={() => setDraft(null)}>Cancel</button></span>
+        </form>
+      )}
+      <OutcomeNote outcome={outcome} />
+    </section>
   );
 }

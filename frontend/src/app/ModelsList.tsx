@@ -1,8 +1,9 @@
-// The models list: an MLflow filter string, an order, keyset pages of 25, and counts.
+// The models list: an MLflow filter string and typed filters (a tag, an alias), an order,
+// keyset pages of 25, and counts. What is asked for lives in the URL, so it can be shared.
 import { useQuery } from "@urql/preact";
 import { useState } from "preact/hooks";
 
-import { ModelsListDocument, type RegisteredModelOrder } from "../../generated/graphql";
+import { ModelsListDocument, type RegisteredModelFilter, type RegisteredModelOrder } from "../../generated/graphql";
 import { modelPath, navigate } from "./router";
 import { Problem, StageBadge } from "./parts";
 
@@ -13,34 +14,53 @@ const ORDERS: Record<string, RegisteredModelOrder[]> = {
   created: [{ field: "CREATED_AT", direction: "DESC" }],
 };
 
+type Asked = { q: string; tag: string; value: string; alias: string; sort: string };
+
+function typedFilter({ tag, value, alias }: Asked): RegisteredModelFilter | null {
+  const filter: RegisteredModelFilter = {};
+  if (tag) filter.tags = [{ key: tag, value: value ? { eq: value } : null }];
+  if (alias) filter.alias = alias;
+  return Object.keys(filter).length ? filter : null;
+}
+
 export function ModelsList({ search }: { search: URLSearchParams }) {
-  const query = search.get("q") ?? "";
-  const order = search.get("sort") ?? "name";
-  const [draft, setDraft] = useState(query);
+  const asked: Asked = { q: search.get("q") ?? "", tag: search.get("tag") ?? "", value: search.get("value") ?? "",
+                         alias: search.get("alias") ?? "", sort: search.get("sort") ?? "name" };
+  const [draft, setDraft] = useState(asked);
   const [cursors, setCursors] = useState<(string | null)[]>([null]); // the `after` of each page seen
   const after = cursors[cursors.length - 1];
   const [result] = useQuery({
     query: ModelsListDocument,
-    variables: { first: PAGE, after, query: query || null, orderBy: ORDERS[order] ?? ORDERS.name },
+    variables: { first: PAGE, after, query: asked.q || null, filter: typedFilter(asked),
+                 orderBy: ORDERS[asked.sort] ?? ORDERS.name },
   });
-  const change = (q: string, sort: string) => {
+  const change = (next: Asked) => {
     const params = new URLSearchParams();
-    if (q) params.set("q", q);
-    if (sort !== "name") params.set("sort", sort);
+    for (const [key, value] of Object.entries(next)) {
+      if (value.trim() && !(key === "sort" && value === "name")) params.set(key, value.trim());
+    }
     setCursors([null]);
     navigate(`/${params.size ? `?${params}` : ""}`);
   };
+  const field = (key: keyof Asked, label: string, placeholder = "") => (
+    <>
+      <label for={`filter-${key}`}>{label}</label>
+      <input id={`filter-${key}`} value={draft[key]} placeholder={placeholder}
+             onInput={(event) => setDraft({ ...draft, [key]: event.currentTarget.value })} />
+    </>
+  );
   const models = result.data?.registeredModels;
   return (
     <section>
       <h1>Registered models</h1>
-      <form class="search" role="search" onSubmit={(event) => { event.preventDefault(); change(draft.trim(), order); }}>
-        <label for="filter">Filter</label>
-        <input id="filter" name="q" value={draft} placeholder="name LIKE 'fraud%' AND tags.team = 'risk'"
-               onInput={(event) => setDraft(event.currentTarget.value)} />
+      <form class="search" role="search" onSubmit={(event) => { event.preventDefault(); change(draft); }}>
+        <span class="query">{field("q", "Filter", "name LIKE 'fraud%' AND tags.team = 'risk'")}</span>
+        {field("tag", "Tag")}
+        {field("value", "equal to", "any value")}
+        {field("alias", "Alias")}
         <button type="submit">Search</button>
         <label for="sort">Sort by</label>
-        <select id="sort" value={order} onChange={(event) => change(query, event.currentTarget.value)}>
+        <select id="sort" value={asked.sort} onChange={(event) => change({ ...asked, sort: event.currentTarget.value })}>
           <option value="name">name</option>
           <option value="updated">last updated</option>
           <option value="created">newest</option>

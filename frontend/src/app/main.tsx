@@ -8,7 +8,9 @@ import { storedToken, storeToken } from "../token";
 import { makeClient } from "./client";
 import { ModelPage } from "./ModelPage";
 import { ModelsList } from "./ModelsList";
+import { Reviews } from "./Reviews";
 import { catchLinks, routeOf, useLocation } from "./router";
+import { VersionPage } from "./VersionPage";
 
 function SignIn({ onToken }: { onToken: (token: string) => void }) {
   const [draft, setDraft] = useState("");
@@ -35,7 +37,7 @@ function App({ required }: { required: boolean }) {
     <>
       <header class="top">
         <a class="brand" href="/">Model registry</a>
-        <nav aria-label="Main"><a href="/">Models</a><a href="/graphql">GraphiQL</a></nav>
+        <nav aria-label="Main"><a href="/">Models</a><a href="/reviews">Review inbox</a><a href="/graphql">GraphiQL</a></nav>
         {token && <button type="button" onClick={() => signIn("")}>Sign out</button>}
       </header>
       <main>
@@ -43,6 +45,9 @@ function App({ required }: { required: boolean }) {
           <Provider value={client}>
             {route.page === "models" && <ModelsList search={search} />}
             {route.page === "model" && <ModelPage key={route.name} name={route.name} />}
+            {route.page === "version" && <VersionPage key={`${route.name}/${route.version}`} name={route.name}
+                                                      version={route.version} />}
+            {route.page === "reviews" && <Reviews />}
             {route.page === "missing" && <p role="alert">There is no such page. <a href="/">All models</a></p>}
           </Provider>
         )}

@@ -1,19 +1,31 @@
-// Paths the app answers (the gateway serves the app's page for each): / (models), and
-// /models/NAME. Links are plain <a href>, caught here so that moving between pages is
-// a render, not a page load.
+// Paths the app answers (the gateway serves the app's page for each): / (models),
+// /models/NAME, /models/NAME/versions/N and /reviews. Links are plain <a href>, caught
+// here so that moving between pages is a render, not a page load.
 import { useEffect, useState } from "preact/hooks";
 
-export type Route = { page: "models" } | { page: "model"; name: string } | { page: "missing" };
+export type Route =
+  | { page: "models" }
+  | { page: "model"; name: string }
+  | { page: "version"; name: string; version: number }
+  | { page: "reviews" }
+  | { page: "missing" };
 
 export function routeOf(path: string): Route {
   if (path === "/" || path === "") return { page: "models" };
   const model = /^\/models\/([^/]+)\/?$/.exec(path);
   if (model) return { page: "model", name: decodeURIComponent(model[1]) };
+  const version = /^\/models\/([^/]+)\/versions\/(\d+)\/?$/.exec(path);
+  if (version) return { page: "version", name: decodeURIComponent(version[1]), version: Number(version[2]) };
+  if (path === "/reviews") return { page: "reviews" };
   return { page: "missing" };
 }
 
 export function modelPath(name: string): string {
   return `/models/${encodeURIComponent(name)}`;
+}
+
+export function versionPath(name: string, version: number): string {
+  return `${modelPath(name)}/versions/${version}`;
 }
 
 export function navigate(to: string): void {

@@ -1,0 +1,43 @@
+// The review inbox: pending transition requests across every model the viewer can read,
+// newest first, each leading to its version's page where it is approved or rejected.
+// New requests and resolutions appear without a reload.
+import { useQuery } from "@urql/preact";
+
+import { ReviewsDocument } from "../../generated/graphql";
+import { when } from "./format";
+import { useRefreshOnChange } from "./live";
+import { Problem, StageBadge } from "./parts";
+import { versionPath } from "./router";
+
+const REQUEST_CHANGES = ["TRANSITION_REQUESTED", "TRANSITION_REQUEST_APPROVED", "TRANSITION_REQUEST_REJECTED",
+  "TRANSITION_REQUEST_CANCELLED", "STAGE_TRANSITIONED", "MODEL_VERSION_DELETED", "REGISTERED_MODEL_DELETED"] as const;
+
+export function Reviews() {
+  const [result, reexecute] = useQuery({ query: ReviewsDocument, variables: { first: 100 } });
+  useRefreshOnChange(() => reexecute({ requestPolicy: "network-only" }), null, [...REQUEST_CHANGES]);
+  const requests = result.data?.transitionRequests;
+  return (
+    <section>
+      <h1>Review inbox</h1>
+      {result.error && <Problem error={result.error} />}
+      {requests && (requests.length === 0 ? <p class="muted">No requests wait for review.</p> : (
+        <table>
+          <thead><tr><th scope="col">Version</th><th scope="col">Now</th><th scope="col">Asked for</th>
+            <th scope="col">By</th><th scope="col">Comment</th><th scope="col">You may</th></tr></thead>
+          <tbody>{requests.map((r) => (
+            <tr key={r.id}>
+              <td><a href={versionPath(r.modelVersion.name, r.modelVersion.version)}>
+                {r.modelVersion.name} v{r.modelVersion.version}</a></td>
+              <td><StageBadge stage={r.modelVersion.stage} version={r.modelVersion.version} /></td>
+              <td>{r.toStage.toLowerCase()}{r.archiveExistingVersions && " (archiving the others)"}</td>
+              <td>{r.createdBy ?? "—"}, {when(r.createdAt)}</td>
+              <td>{r.comment}</td>
+              <td>{r.modelVersion.availableActions.includes("APPROVE_TRANSITION_REQUEST") ? "review" : "read"}</td>
+            </tr>
+          ))}</tbody>
+        </table>
+      ))}
+      {result.fetching && !requests && <p>Loading…</p>}
+    </section>
+  );
+}
