@@ -104,6 +104,9 @@ def test_registry_values_are_rendered_as_text_never_as_markup(browser, server_ur
     hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
     ok(gql.mutate("createRegisteredModel", "", name="hostile", description=hostile))
     ok(gql.play("create_version", name="hostile", source="s3://bucket/<b>bold</b>"))
+    # The API refuses a script URI as a source; a run link is the tracking server's to vouch for.
+    ok(gql.mutate("createModelVersion", "", name="hostile", source="s3://bucket/2", runId="r1",
+                  runLink="javascript:window.pwned=3"))
     with Visit(browser) as visit:
         page = visit.page
         page.goto(f"{server_url}/models/hostile")
@@ -112,6 +115,11 @@ def test_registry_values_are_rendered_as_text_never_as_markup(browser, server_ur
         assert page.evaluate("window.pwned") is None
         assert page.get_by_role("link", name="s3://bucket/<b>bold</b>").count() == 0  # not http(s): not a link
         page.get_by_text("s3://bucket/<b>bold</b>").wait_for()
+        page.goto(f"{server_url}/models/hostile/versions/2")  # a script URI as run link
+        page.get_by_role("heading", name="hostile v2").wait_for()
+        assert page.locator("a[href^='javascript']").count() == 0
+        page.get_by_text("javascript:window.pwned=3").first.wait_for()
+        assert page.evaluate("window.pwned") is None
 
 
 def test_required_mode_asks_for_a_token_first_and_sends_it_as_a_header(browser, secured_url, store):
