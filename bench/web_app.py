@@ -31,12 +31,13 @@ MODELS, VERSIONS, VISITS, NAVIGATIONS = 200, 10, 15, 30
 MARKS = """
 window.__marks = { longTasksEnd: 0 };
 new PerformanceObserver((list) => {
-  for (const task of list.getEntries()) __marks.longTasksEnd = Math.max(__marks.longTasksEnd, task.startTime + task.duration);
+  for (const task of list.getEntries())
+    __marks.longTasksEnd = Math.max(__marks.longTasksEnd, task.startTime + task.duration);
 }).observe({ type: "longtask", buffered: true });
 new MutationObserver(() => {
   if (!__marks.listed && document.querySelector("table.models tbody tr")) __marks.listed = performance.now();
-  if (__marks.clicked && !__marks.shown && /Versions \\(\\d+\\)/.test(document.querySelector("h2#versions")?.textContent ?? ""))
-    __marks.shown = performance.now();
+  const versions = document.querySelector("h2#versions")?.textContent ?? "";
+  if (__marks.clicked && !__marks.shown && /Versions \\(\\d+\\)/.test(versions)) __marks.shown = performance.now();
 }).observe(document, { childList: true, subtree: true, characterData: true });
 addEventListener("click", () => { __marks.clicked = performance.now(); __marks.shown = 0; }, true);
 """
