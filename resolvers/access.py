@@ -95,6 +95,23 @@ def grant(model: RegisteredModel, principal: str, level: int) -> None:
         permissions.grant(model.id, principal, level)
 
 
+REQUEST_ACTIONS = ("APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST", "CANCEL_TRANSITION_REQUEST")
+
+
+def request_actions(viewer: Viewer, level: int, stage: str, request) -> list[str]:
+    """What the viewer may do to one transition request of a version now in `stage`,
+    holding `level` on its model: who may make the move approves or rejects it, its
+    requester (or an admin) cancels it; nothing once it is resolved."""
+    if request.status != "PENDING" or level < CAN_READ:
+        return []
+    actions = []
+    if level >= transition_level(stage, request.to_stage):
+        actions += ["APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"]
+    if request.created_by == viewer.name or viewer.is_admin:
+        actions.append("CANCEL_TRANSITION_REQUEST")
+    return actions
+
+
 def available_actions(viewer: Viewer, level: int, stage: str, pending_requests) -> list[str]:
     """What the viewer may do to a version in `stage` now, holding `level` on its model;
     `pending_requests` are the version's PENDING transition requests."""
@@ -109,10 +126,8 @@ def available_actions(viewer: Viewer, level: int, stage: str, pending_requests) 
         if target != stage and level >= transition_level(stage, target):
             actions.append(f"TRANSITION_TO_{target}")
     actions.append("REQUEST_TRANSITION")
-    if any(level >= transition_level(stage, r.to_stage) for r in pending_requests):
-        actions += ["APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"]
-    if any(r.created_by == viewer.name or viewer.is_admin for r in pending_requests):
-        actions.append("CANCEL_TRANSITION_REQUEST")
+    on_some_request = {a for r in pending_requests for a in request_actions(viewer, level, stage, r)}
+    actions += [a for a in REQUEST_ACTIONS if a in on_some_request]
     actions.append("COMMENT")
     if level >= CAN_MANAGE_PRODUCTION:
         actions.append("SET_ALIAS")

@@ -7,10 +7,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from resolvers import records
+from resolvers import access, records
 from resolvers.history import activity_search
 from resolvers.search import Connection as PageOfRows
-from schema.enums import ActivityType, Stage, TransitionRequestStatus
+from schema.enums import ActivityType, ModelVersionAction, Stage, TransitionRequestStatus
 from schema.node import Node, RowNode, global_id, optional_timestamp, timestamp
 
 ModelVersion = Annotated["ModelVersion", strawberry.lazy("schema.types")]
@@ -42,6 +42,15 @@ class TransitionRequest(RowNode, Node):
     @strawberry.field
     def status(self: records.TransitionRequest) -> TransitionRequestStatus:
         return TransitionRequestStatus(self.status)
+
+    @strawberry.field(description="What the viewer may do to this request now: APPROVE_ and "
+                                  "REJECT_TRANSITION_REQUEST for who may make the move, CANCEL_TRANSITION_REQUEST "
+                                  "for its requester and admins; nothing once it is resolved.")
+    async def available_actions(self: records.TransitionRequest, info: Info) -> list[ModelVersionAction]:
+        loaders = info.context.loaders
+        version = await loaders.version_by_id.load(self.version_id)
+        level = await loaders.level_by_model_id.load(version.model_id)
+        return [ModelVersionAction(a) for a in access.request_actions(info.context.viewer, level, version.stage, self)]
 
     created_at: datetime = timestamp("created_at")
 

@@ -50,7 +50,7 @@ from store.tables import (
     Webhook,
     WebhookDelivery,
 )
-from tests.conftest import mutation_document, serving
+from tests.conftest import mutation_document, ok, serving
 
 MODEL = "fraud"
 CALLER = "alice"
@@ -550,6 +550,23 @@ READER = {"REQUEST_TRANSITION", "COMMENT"}
 RESOLVE = {"APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"}
 
 
+def _one_version(store, level, stage: str, requests: list[tuple[str, str]]) -> None:
+    """MODEL with version 1 in `stage`, a pending request (requester, target stage) for
+    each of `requests`, and CALLER holding `level` on it ("admin": no grant needed)."""
+    def build():
+        owner = Viewer(name="owner", is_admin=True)
+        model = changes.apply(models.create, owner, MODEL, None, [])
+        changes.apply(versions.create, owner, MODEL, "s3://b/1", None, None, None, None, False, None)
+        if stage != "NONE":
+            changes.apply(versions.transition, owner, MODEL, 1, stage, False, None)
+        for requester, to_stage in requests:
+            changes.apply(reviews.create, Viewer(name=requester, is_admin=True), MODEL, 1, to_stage, False, None)
+        if level != "admin":
+            access.grant(model, CALLER, level)
+
+    store.write(build)
+
+
 @pytest.mark.parametrize("level, stage, request_to, requester, actions", [
     (CAN_READ, "NONE", None, None, READER),
     (CAN_READ, "NONE", "STAGING", CALLER, READER | {"CANCEL_TRANSITION_REQUEST"}),
@@ -570,23 +587,34 @@ RESOLVE = {"APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"}
 ])
 def test_available_actions_follow_the_level_the_stage_and_pending_requests(
         level, stage, request_to, requester, actions, sign_in_secured, store):
-    admin = level == "admin"
-    client = sign_in_secured(CALLER, admin=admin)
-
-    def build():
-        owner = Viewer(name="owner", is_admin=True)
-        model = changes.apply(models.create, owner, MODEL, None, [])
-        changes.apply(versions.create, owner, MODEL, "s3://b/1", None, None, None, None, False, None)
-        if stage != "NONE":
-            changes.apply(versions.transition, owner, MODEL, 1, stage, False, None)
-        if request_to:
-            changes.apply(reviews.create, Viewer(name=requester, is_admin=True), MODEL, 1, request_to, False, None)
-        if not admin:
-            access.grant(model, CALLER, level)
-
-    store.write(build)
+    client = sign_in_secured(CALLER, admin=level == "admin")
+    _one_version(store, level, stage, [(requester, request_to)] if request_to else [])
     got = client.data('query { modelVersion(name: "fraud", version: 1) { availableActions } }')
     assert set(got["modelVersion"]["availableActions"]) == actions
+
+
+@pytest.mark.parametrize("level, to_production, to_staging", [
+    (CAN_READ, {"CANCEL_TRANSITION_REQUEST"}, set()),  # the caller asked for production only
+    (CAN_MANAGE_STAGING, {"CANCEL_TRANSITION_REQUEST"}, RESOLVE),
+    (CAN_MANAGE_PRODUCTION, RESOLVE | {"CANCEL_TRANSITION_REQUEST"}, RESOLVE),
+    ("admin", RESOLVE | {"CANCEL_TRANSITION_REQUEST"}, RESOLVE | {"CANCEL_TRANSITION_REQUEST"}),
+])
+def test_each_request_says_what_the_viewer_may_do_to_it(level, to_production, to_staging, sign_in_secured, store):
+    """A version's availableActions say what the viewer may do to some pending request;
+    each request's say which: a staging manager resolves the request to STAGING, not the
+    one to PRODUCTION, and a requester cancels their own, not another's."""
+    client = sign_in_secured(CALLER, admin=level == "admin")
+    _one_version(store, level, "NONE", [(CALLER, "PRODUCTION"), ("bob", "STAGING")])
+    query = 'query { modelVersion(name: "fraud", version: 1) { transitionRequests { toStage availableActions } } }'
+    requests = client.data(query)["modelVersion"]["transitionRequests"]
+    assert {r["toStage"]: set(r["availableActions"]) for r in requests} == {"PRODUCTION": to_production,
+                                                                           "STAGING": to_staging}
+    owner_client = sign_in_secured("owner", admin=True)
+    ids = owner_client.data('query { modelVersion(name: "fraud", version: 1) { transitionRequests { id } } }')
+    for request in ids["modelVersion"]["transitionRequests"]:
+        ok(owner_client.play("reject_transition", id=request["id"]))
+    resolved = client.data(query)["modelVersion"]["transitionRequests"]
+    assert [r["availableActions"] for r in resolved] == [[], []]  # nothing to do to a resolved request
 
 
 def test_a_model_hidden_from_the_caller_answers_exactly_as_a_missing_one(secured_http, store):

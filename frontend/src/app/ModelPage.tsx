@@ -17,7 +17,8 @@ const EDITORS: PermissionLevel[] = ["CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "
 export function ModelPage({ name }: { name: string }) {
   const [result, reexecute] = useQuery({ query: ModelPageDocument, variables: { name } });
   const refresh = () => reexecute({ requestPolicy: "network-only" });
-  useRefreshOnChange(refresh, name);
+  const newest = result.data === undefined ? undefined : result.data.registeredModel?.activities.nodes[0]?.id ?? null;
+  useRefreshOnChange(refresh, newest, name);
   const model = result.data?.registeredModel;
   if (result.error) return <Problem error={result.error} />;
   if (result.fetching && !model) return <p>Loading…</p>;

@@ -9,13 +9,15 @@ import { useRefreshOnChange } from "./live";
 import { Problem, StageBadge } from "./parts";
 import { versionPath } from "./router";
 
+const SHOWN = 100;
 const REQUEST_CHANGES = ["TRANSITION_REQUESTED", "TRANSITION_REQUEST_APPROVED", "TRANSITION_REQUEST_REJECTED",
   "TRANSITION_REQUEST_CANCELLED", "STAGE_TRANSITIONED", "MODEL_VERSION_DELETED", "REGISTERED_MODEL_DELETED"] as const;
 
 export function Reviews() {
-  const [result, reexecute] = useQuery({ query: ReviewsDocument, variables: { first: 100 } });
-  useRefreshOnChange(() => reexecute({ requestPolicy: "network-only" }), null, [...REQUEST_CHANGES]);
+  const [result, reexecute] = useQuery({ query: ReviewsDocument, variables: { first: SHOWN } });
   const requests = result.data?.transitionRequests;
+  const newest = result.data === undefined ? undefined : result.data.activities.nodes[0]?.id ?? null;
+  useRefreshOnChange(() => reexecute({ requestPolicy: "network-only" }), newest, null, [...REQUEST_CHANGES]);
   return (
     <section>
       <h1>Review inbox</h1>
@@ -32,11 +34,14 @@ export function Reviews() {
               <td>{r.toStage.toLowerCase()}{r.archiveExistingVersions && " (archiving the others)"}</td>
               <td>{r.createdBy ?? "—"}, {when(r.createdAt)}</td>
               <td>{r.comment}</td>
-              <td>{r.modelVersion.availableActions.includes("APPROVE_TRANSITION_REQUEST") ? "review" : "read"}</td>
+              <td>{r.availableActions.includes("APPROVE_TRANSITION_REQUEST") ? "approve or reject"
+                : r.availableActions.includes("CANCEL_TRANSITION_REQUEST") ? "cancel" : "read"}</td>
             </tr>
           ))}</tbody>
         </table>
       ))}
+      {requests?.length === SHOWN && <p class="muted">The newest {SHOWN} are shown; GraphQL's transitionRequests pages
+        through the rest.</p>}
       {result.fetching && !requests && <p>Loading…</p>}
     </section>
   );

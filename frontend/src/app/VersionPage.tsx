@@ -17,13 +17,14 @@ import { OutcomeNote, Problem, StageBadge } from "./parts";
 import { modelPath, navigate, versionPath } from "./router";
 
 const STAGES: Stage[] = ["NONE", "STAGING", "PRODUCTION", "ARCHIVED"];
+const ARCHIVING_TARGETS: Stage[] = ["STAGING", "PRODUCTION"]; // where the versions already there can be archived
 type Version = NonNullable<VersionPageQuery["modelVersion"]>;
 
 export function VersionPage({ name, version }: { name: string; version: number }) {
   const [result, reexecute] = useQuery({ query: VersionPageDocument, variables: { name, version } });
   const refresh = () => reexecute({ requestPolicy: "network-only" });
-  useRefreshOnChange(refresh, name);
   const found = result.data?.modelVersion;
+  useRefreshOnChange(refresh, newestOf(result.data, found?.registeredModel.activities.nodes[0]?.id), name);
   if (result.error) return <Problem error={result.error} />;
   if (result.fetching && !found) return <p>Loading…</p>;
   if (!found) return <section><h1>{name} v{version}</h1><p role="alert">No such version, or you may not read it.</p></section>;
@@ -39,6 +40,11 @@ export function VersionPage({ name, version }: { name: string; version: number }
   );
 }
 
+/** The newest activity id once the page's data has come (null: there is none). */
+function newestOf(data: unknown, id: string | undefined): string | null | undefined {
+  return data === undefined ? undefined : id ?? null;
+}
+
 function Link({ uri }: { uri: string }) {
   const href = safeHref(uri);
   return href ? <a href={href} rel="noreferrer">{uri}</a> : <code>{uri}</code>;
@@ -49,8 +55,8 @@ function Facts({ version }: { version: Version }) {
     <dl class="facts">
       <dt>Source</dt><dd class="source"><Link uri={version.source} /></dd>
       <dt>Download URI</dt><dd class="source"><code>{version.downloadUri}</code></dd>
-      <dt>Run</dt><dd>{version.runId ? (version.runLink ? <Link uri={version.runLink} /> : <code>{version.runId}</code>)
-        : <span class="muted">—</span>}{version.runId && version.runLink && <> (<code>{version.runId}</code>)</>}</dd>
+      <dt>Run</dt><dd>{version.runLink && <Link uri={version.runLink} />}{version.runLink && version.runId && " "}
+        {version.runId && <code>{version.runId}</code>}{!version.runId && !version.runLink && <span class="muted">—</span>}</dd>
       <dt>Registered</dt><dd>{when(version.createdAt)} by {version.createdBy ?? "—"}; status {version.status.toLowerCase()}</dd>
       {version.copiedFrom && <><dt>Copied from</dt><dd>
         <a href={versionPath(version.copiedFrom.name, version.copiedFrom.version)}>
@@ -76,7 +82,10 @@ function Actions({ version, refresh }: { version: Version; refresh: () => void }
   const can = new Set(version.availableActions);
   const direct = STAGES.filter((s) => can.has(`TRANSITION_TO_${s}` as Version["availableActions"][number]));
   const requestable = STAGES.filter((s) => s !== version.stage);
-  const [stage, setStage] = useState<Stage>(direct[0] ?? requestable[0]);
+  const [picked, setStage] = useState<Stage>(direct[0] ?? requestable[0]);
+  // The version may have moved (by this page or live) into the stage picked before.
+  const stage = requestable.includes(picked) ? picked : (direct[0] ?? requestable[0]);
+  const archiving = ARCHIVING_TARGETS.includes(stage);
   const [archive, setArchive] = useState(false);
   const [note, setNote] = useState("");
   const [alias, setAlias] = useState("");
@@ -87,7 +96,7 @@ function Actions({ version, refresh }: { version: Version; refresh: () => void }
   const [, setModelAlias] = useMutation(SetAliasDocument);
   const [, copy] = useMutation(CopyVersionDocument);
   const ref = { name: version.name, version: version.version };
-  const move = { ...ref, stage, archiveExistingVersions: archive, comment: note || null };
+  const move = { ...ref, stage, archiveExistingVersions: archiving && archive, comment: note || null };
   const copyIt = async () => {
     const data = await act(copy({ input: { source: ref, destinationName: destination.trim() } }));
     const made = data?.copyModelVersion.modelVersion;
@@ -99,7 +108,8 @@ function Actions({ version, refresh }: { version: Version; refresh: () => void }
       <form class="row" onSubmit={(event) => event.preventDefault()}>
         <label for="stage">Move to stage</label>
         <StageChoice id="stage" stages={requestable} value={stage} onChange={setStage} />
-        <label><input type="checkbox" checked={archive} onChange={(event) => setArchive(event.currentTarget.checked)} />
+        <label><input type="checkbox" checked={archiving && archive} disabled={!archiving}
+                      onChange={(event) => setArchive(event.currentTarget.checked)} />
           {" "}archive the versions now in that stage</label>
         <label for="transition-comment">Transition comment</label>
         <input id="transition-comment" value={note} onInput={(event) => setNote(event.currentTarget.value)} />
@@ -125,7 +135,6 @@ function Actions({ version, refresh }: { version: Version; refresh: () => void }
 }
 
 function Requests({ version, refresh }: { version: Version; refresh: () => void }) {
-  const can = new Set(version.availableActions);
   const [reason, setReason] = useState("");
   const { act, outcome, busy } = useActions(refresh);
   const [, approve] = useMutation(ApproveRequestDocument);
@@ -133,7 +142,7 @@ function Requests({ version, refresh }: { version: Version; refresh: () => void 
   const [, cancel] = useMutation(CancelRequestDocument);
   const resolve = (run: typeof approve, id: string) => act(run({ input: { id, comment: reason || null } }))
     .then((done) => done && setReason(""));
-  const pending = version.transitionRequests.some((r) => r.status === "PENDING");
+  const resolvable = version.transitionRequests.some((r) => r.availableActions.length > 0);
   return (
     <section aria-labelledby="requests"><h2 id="requests">Transition requests</h2>
       <OutcomeNote outcome={outcome} />
@@ -144,16 +153,19 @@ function Requests({ version, refresh }: { version: Version; refresh: () => void 
           {r.archiveExistingVersions && " (archiving the others)"}, asked by {r.createdBy ?? "—"} on {when(r.createdAt)}
           {r.comment && <> <q>{r.comment}</q></>}
           {r.resolvedBy && <span>; {r.status.toLowerCase()} by {r.resolvedBy}{r.resolutionComment && <> <q>{r.resolutionComment}</q></>}</span>}
-          {r.status === "PENDING" && (
+          {r.availableActions.length > 0 && (
             <span class="buttons">
-              {can.has("APPROVE_TRANSITION_REQUEST") && <button type="button" disabled={busy} onClick={() => resolve(approve, r.id)}>Approve</button>}
-              {can.has("REJECT_TRANSITION_REQUEST") && <button type="button" disabled={busy} onClick={() => resolve(reject, r.id)}>Reject</button>}
-              {can.has("CANCEL_TRANSITION_REQUEST") && <button type="button" disabled={busy} onClick={() => resolve(cancel, r.id)}>Cancel request</button>}
+              {r.availableActions.includes("APPROVE_TRANSITION_REQUEST") &&
+                <button type="button" disabled={busy} onClick={() => resolve(approve, r.id)}>Approve</button>}
+              {r.availableActions.includes("REJECT_TRANSITION_REQUEST") &&
+                <button type="button" disabled={busy} onClick={() => resolve(reject, r.id)}>Reject</button>}
+              {r.availableActions.includes("CANCEL_TRANSITION_REQUEST") &&
+                <button type="button" disabled={busy} onClick={() => resolve(cancel, r.id)}>Cancel request</button>}
             </span>
           )}
         </li>
       ))}</ul>
-      {pending && (can.has("APPROVE_TRANSITION_REQUEST") || can.has("CANCEL_TRANSITION_REQUEST")) && (
+      {resolvable && (
         <p class="row"><label for="reason">Reason (sent with approve, reject or cancel)</label>
           <input id="reason" value={reason} onInput={(event) => setReason(event.currentTarget.value)} /></p>
       )}

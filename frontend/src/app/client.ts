@@ -11,7 +11,11 @@ export function makeClient(token: string): Client {
     url: new URL("/graphql", location.href).href.replace(/^http/, "ws"),
     connectionParams: authorization,
     lazy: true,
+    // Keep trying while the server is away, at most 30 s apart; a refused token (4403) is final.
     retryAttempts: Infinity,
+    retryWait: (retries) =>
+      new Promise((resume) => setTimeout(resume, Math.min(30_000, 1000 * 2 ** retries) + Math.random() * 1000)),
+    shouldRetry: (event) => !(event instanceof CloseEvent && event.code === 4403),
   });
   return new Client({
     url: "/graphql",

@@ -43,7 +43,7 @@ function App({ required }: { required: boolean }) {
       <main>
         {required && !token ? <SignIn onToken={signIn} /> : (
           <Provider value={client}>
-            {route.page === "models" && <ModelsList search={search} />}
+            {route.page === "models" && <ModelsList key={search.toString()} search={search} />}
             {route.page === "model" && <ModelPage key={route.name} name={route.name} />}
             {route.page === "version" && <VersionPage key={`${route.name}/${route.version}`} name={route.name}
                                                       version={route.version} />}
