@@ -1,6 +1,9 @@
 """GraphiQL in a real headless Chromium: it loads with no request leaving this server,
-shows the schema's docs, runs a query, opens the playground's examples, and in `--auth
-required` mode sends the token it asks for as a header, never in a URL or a cookie."""
+shows the schema's docs, runs a query, opens the playground's examples, follows a
+subscription over the WebSocket, and in `--auth required` mode sends the token it asks
+for as a header, never in a URL or a cookie."""
+import json
+
 from resolvers import accounts
 from tests.browser import Visit
 
@@ -8,6 +11,7 @@ RUN = "button[aria-label^='Execute query']"
 RESPONSE = ".graphiql-response"
 DOCS = "button[aria-label='Show Documentation Explorer']"
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror-code"
+VARIABLES_EDITOR = ".graphiql-editor-tool .graphiql-editor:nth-child(1) .CodeMirror"
 
 
 def _run_the_welcome_query(page, answer: str) -> None:
@@ -64,3 +68,25 @@ def test_required_mode_asks_for_a_token_and_sends_it_as_a_header_only(browser, s
         assert visit.context.cookies() == []
         assert visit.errors == []
         _only_this_server(visit, secured_url)
+
+
+def test_graphiql_follows_a_subscription_from_the_examples(browser, server_url, gql):
+    with Visit(browser) as visit:
+        page = visit.page
+        page.goto(f"{server_url}/graphql")
+        page.click("button[aria-label='Show Examples']")
+        page.get_by_role("button", name="follow activities").click()
+        page.get_by_role("tab", name="FollowActivities").wait_for()
+        page.locator(QUERY_EDITOR, has_text="subscription FollowActivities").wait_for()
+        # From the newest activity now: what is committed before the server has the
+        # subscription is replayed, so the test does not race the subscribe message.
+        gql.play("create_model", name="made-before")
+        (newest,) = gql.data("{ activities(first: 1) { nodes { id } } }")["activities"]["nodes"]
+        after = json.dumps({"after": newest["id"]})
+        page.evaluate("(text) => document.querySelector(arguments_editor).CodeMirror.setValue(text)"
+                      .replace("arguments_editor", json.dumps(VARIABLES_EDITOR)), after)
+        page.click(RUN)
+        page.get_by_role("button", name="Stop query").wait_for()  # subscribed, waiting
+        gql.play("create_model", name="followed-in-graphiql")
+        page.locator(RESPONSE, has_text='"modelName": "followed-in-graphiql"').wait_for()
+        assert visit.errors == []

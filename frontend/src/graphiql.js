@@ -5,7 +5,7 @@ import { useEditorContext } from "@graphiql/react";
 import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import { GraphiQL } from "graphiql";
 import { createClient } from "graphql-ws";
-import { createElement as h, StrictMode, useMemo, useState } from "react";
+import { createElement as h, StrictMode, useEffect, useMemo, useState } from "react";
 import { createRoot } from "react-dom/client";
 
 import { storedToken, storeToken } from "./token";
@@ -22,11 +22,19 @@ const EXAMPLES = Object.entries(PLAYGROUND)
   .sort((a, b) => a.name.localeCompare(b.name));
 
 function ExamplesPane() {
-  const { addTab, queryEditor } = useEditorContext({ nonNull: true });
+  const { addTab, queryEditor, tabs } = useEditorContext({ nonNull: true });
+  const [pending, setPending] = useState(null); // the example waiting for its tab
+  useEffect(() => {
+    // GraphiQL fills a new tab with its default query while it renders the tab; the
+    // example goes in after that render, or the default would replace it.
+    if (pending && tabs.length > pending.tabsBefore && queryEditor) {
+      queryEditor.setValue(pending.example.text);
+      setPending(null);
+    }
+  }, [pending, tabs.length, queryEditor]);
   const open = (example) => {
+    setPending({ example, tabsBefore: tabs.length });
     addTab();
-    // The new tab's editor is filled once GraphiQL has switched to it.
-    setTimeout(() => queryEditor?.setValue(example.text), 0);
   };
   return h("section", { className: "examples" },
     h("h2", null, "Examples"),
