@@ -8,7 +8,7 @@ import { ModelPageDocument, UpdateDescriptionDocument, type PermissionLevel } fr
 import { useActions } from "./actions";
 import { ModelAdmin } from "./ModelAdmin";
 import { safeHref, when } from "./format";
-import { useRefreshOnChange } from "./live";
+import { newestOf, useRefreshOnChange } from "./live";
 import { OutcomeNote, Problem, StageBadge } from "./parts";
 import { versionPath } from "./router";
 
@@ -17,8 +17,7 @@ const EDITORS: PermissionLevel[] = ["CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "
 export function ModelPage({ name }: { name: string }) {
   const [result, reexecute] = useQuery({ query: ModelPageDocument, variables: { name } });
   const refresh = () => reexecute({ requestPolicy: "network-only" });
-  const newest = result.data === undefined ? undefined : result.data.registeredModel?.activities.nodes[0]?.id ?? null;
-  useRefreshOnChange(refresh, newest, name);
+  useRefreshOnChange(refresh, newestOf(result.data, result.data?.registeredModel?.activities.nodes[0]?.id), name);
   const model = result.data?.registeredModel;
   if (result.error) return <Problem error={result.error} />;
   if (result.fetching && !model) return <p>Loading…</p>;

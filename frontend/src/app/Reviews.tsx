@@ -5,7 +5,7 @@ import { useQuery } from "@urql/preact";
 
 import { ReviewsDocument } from "../../generated/graphql";
 import { when } from "./format";
-import { useRefreshOnChange } from "./live";
+import { newestOf, useRefreshOnChange } from "./live";
 import { Problem, StageBadge } from "./parts";
 import { versionPath } from "./router";
 
@@ -16,7 +16,7 @@ const REQUEST_CHANGES = ["TRANSITION_REQUESTED", "TRANSITION_REQUEST_APPROVED", 
 export function Reviews() {
   const [result, reexecute] = useQuery({ query: ReviewsDocument, variables: { first: SHOWN } });
   const requests = result.data?.transitionRequests;
-  const newest = result.data === undefined ? undefined : result.data.activities.nodes[0]?.id ?? null;
+  const newest = newestOf(result.data, result.data?.activities.nodes[0]?.id);
   useRefreshOnChange(() => reexecute({ requestPolicy: "network-only" }), newest, null, [...REQUEST_CHANGES]);
   return (
     <section>

@@ -12,7 +12,7 @@ import {
 } from "../../generated/graphql";
 import { useActions } from "./actions";
 import { safeHref, when } from "./format";
-import { useRefreshOnChange } from "./live";
+import { newestOf, useRefreshOnChange } from "./live";
 import { OutcomeNote, Problem, StageBadge } from "./parts";
 import { modelPath, navigate, versionPath } from "./router";
 
@@ -38,11 +38,6 @@ export function VersionPage({ name, version }: { name: string; version: number }
       <Comments version={found} refresh={refresh} />
     </article>
   );
-}
-
-/** The newest activity id once the page's data has come (null: there is none). */
-function newestOf(data: unknown, id: string | undefined): string | null | undefined {
-  return data === undefined ? undefined : id ?? null;
 }
 
 function Link({ uri }: { uri: string }) {

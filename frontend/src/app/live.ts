@@ -5,6 +5,11 @@ import { useEffect, useState } from "preact/hooks";
 
 import { ChangesDocument, type ActivityType } from "../../generated/graphql";
 
+/** The newest activity id a page's read saw: undefined until the read answers, null when there is none. */
+export function newestOf(data: unknown, id: string | undefined): string | null | undefined {
+  return data === undefined ? undefined : id ?? null;
+}
+
 /**
  * `newest` is the id of the newest activity the page's query saw (undefined while it
  * loads, null when there is none). The subscription starts after it, so a change
