@@ -20,6 +20,7 @@ from gateway.http import RegistryGraphQL
 from gateway.limits import BodyLimits
 from gateway.mailer import SmtpSender, SmtpSettings
 from gateway.metrics import Metrics
+from gateway.mlflow_api import mlflow_routes
 from gateway.outbound import HttpSender
 from gateway.pages import APP_PATHS, StaticAssets, app_page
 from gateway.settings import Settings
@@ -49,12 +50,16 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or Store(settings.database_url, settings.pool_size)
 
     async def context(request, response) -> RequestContext:
+        over_websocket = not isinstance(response, Response)
+        made = request_context(request, over_websocket)
+        if not over_websocket:  # a WebSocket's headers are the request's
+            response.headers["x-request-id"] = made.request_id
+        return made
+
+    def request_context(request, over_websocket: bool = False) -> RequestContext:
         request_id = request.headers.get("x-request-id", "")
         if not PLAIN_REQUEST_ID.fullmatch(request_id):  # it reaches logs and error messages
             request_id = uuid.uuid4().hex
-        over_websocket = not isinstance(response, Response)
-        if not over_websocket:  # a WebSocket's headers are the request's
-            response.headers["x-request-id"] = request_id
         return RequestContext(store=store, viewer=request.scope["state"]["viewer"], request_id=request_id, tail=tail,
                               over_websocket=over_websocket, outbound=outbound,
                               authorization=request.headers.get("authorization") if over_websocket else None,
@@ -140,6 +145,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/metrics", scrape),
+            *mlflow_routes(request_context),
             *(Route(path, web_app, methods=["GET"]) for path in APP_PATHS),
             # GraphiQL's script is 1 MB, 340 KB gzipped; the API's answers are not compressed here.
             Mount("/static", app=GZipMiddleware(StaticAssets(), minimum_size=1024), name="static"),

@@ -14,6 +14,7 @@ FORBIDDEN = {
     "store": {"resolvers", "schema", "gateway"},
     "resolvers": {"schema", "gateway"},
     "schema": {"gateway", "store"},
+    "rest": {"gateway", "schema", "store"},  # MLflow's REST API: beside the schema, over the resolvers
     "gateway": set(),
 }
 DATABASE_DRIVERS = {"peewee", "playhouse", "psycopg2", "sqlite3"}
