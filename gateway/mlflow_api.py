@@ -14,7 +14,8 @@ from rest import registry
 from rest.errors import RestError
 
 PREFIXES = ("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")
-METHODS = ["GET", "POST", "PATCH", "DELETE"]
+# PUT too, so a wrong method is told apart in MLflow's JSON (ENDPOINT_NOT_FOUND), not as a plain 405.
+METHODS = ["GET", "POST", "PATCH", "DELETE", "PUT"]
 
 
 def _json(status: int, body: dict, request_id: str) -> Response:
