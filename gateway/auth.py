@@ -3,15 +3,13 @@
 An ASGI middleware in front of the app: it answers 401/403 itself, or puts the
 authenticated `Viewer` in the request's state for the GraphQL context.
 """
-import json
 import logging
 from urllib.parse import parse_qs
 
-from gateway.mlflow_api import PREFIXES as MLFLOW_PREFIXES
+from gateway.refusals import refusal_body
 from gateway.settings import Settings, is_loopback
 from resolvers import accounts
 from resolvers.access import LEVELS, Viewer
-from rest.errors import RestError
 from store.database import Store, StoreUnavailable
 
 log = logging.getLogger("registry.auth")
@@ -20,12 +18,8 @@ OPEN_PATHS = ("/healthz", "/", "/reviews")
 OPEN_PREFIXES = ("/static/", "/models/")
 
 
-def _error(status: int, code: str, message: str, headers: dict | None = None, scope=None):
-    """A refusal in the shape of the door asked: MLflow's REST API's, or the graph's."""
-    if scope is not None and scope["path"].startswith(MLFLOW_PREFIXES):
-        body = json.dumps(RestError.of(code, message).body()).encode()
-    else:
-        body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+def _error(scope, status: int, code: str, message: str, headers: dict | None = None):
+    body = refusal_body(scope, code, message)
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
     return status, raw, body
@@ -76,17 +70,17 @@ class Authentication:
         if local and not is_loopback(_host(headers)):
             # A page on another site may resolve its own name to 127.0.0.1 (DNS rebinding):
             # in local mode, only loopback names may address us.
-            return _error(403, "PERMISSION_DENIED", "In local mode the registry answers only to a loopback "
-                                                    "Host (localhost, 127.0.0.1, [::1]).", scope=scope), None
+            return _error(scope, 403, "PERMISSION_DENIED", "In local mode the registry answers only to a loopback "
+                                                           "Host (localhost, 127.0.0.1, [::1])."), None
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         if authorization:
             try:
                 viewer = await self.token_viewer(authorization)
             except StoreUnavailable:
-                return _error(503, "UNAVAILABLE", "The registry's database is unavailable just now; retry.",
-                              {"retry-after": "1"}, scope), None
+                return _error(scope, 503, "UNAVAILABLE", "The registry's database is unavailable just now; retry.",
+                              {"retry-after": "1"}), None
             if viewer is None:
-                return self.unauthenticated("The access token is unknown, expired or revoked.", scope), None
+                return self.unauthenticated(scope, "The access token is unknown, expired or revoked."), None
             return None, viewer
         if local:
             return None, self.local_viewer
@@ -94,7 +88,7 @@ class Authentication:
             # A browser cannot set headers on a WebSocket: its token comes in connection_init
             # (gateway/http.py), and until then the connection may do nothing.
             return None, Viewer(name=None, default_level=self.default_level)
-        return self.unauthenticated("Send an access token: Authorization: Bearer <token>.", scope), None
+        return self.unauthenticated(scope, "Send an access token: Authorization: Bearer <token>."), None
 
     async def token_viewer(self, authorization: str) -> Viewer | None:
         """The viewer an `Authorization` value (`Bearer <token>`) names; None for a bad one."""
@@ -103,8 +97,8 @@ class Authentication:
             return None
         return await self.store.run(accounts.authenticate, secret.strip(), self.default_level)
 
-    def unauthenticated(self, message: str, scope=None):
-        return _error(401, "UNAUTHENTICATED", message, {"www-authenticate": 'Bearer realm="registry-gateway"'}, scope)
+    def unauthenticated(self, scope, message: str):
+        return _error(scope, 401, "UNAUTHENTICATED", message, {"www-authenticate": 'Bearer realm="registry-gateway"'})
 
     async def refuse(self, scope, receive, send, status, headers, body):
         if scope["type"] == "websocket":

@@ -1,7 +1,8 @@
 """Request bodies: refused with 413 past their size before they are read whole, and with
 408 when they take too long to arrive (a client trickling bytes holds a connection)."""
 import asyncio
-import json
+
+from gateway.refusals import refusal_body
 
 
 class BodyLimits:
@@ -15,7 +16,8 @@ class BodyLimits:
             return await self.app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await _refuse(send, 413, "PAYLOAD_TOO_LARGE", f"The request body exceeds {self.max_bytes} bytes.")
+            return await _refuse(scope, send, 413, "PAYLOAD_TOO_LARGE",
+                                 f"The request body exceeds {self.max_bytes} bytes.")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_seconds
         received, complete = 0, False
@@ -39,7 +41,7 @@ class BodyLimits:
         try:
             await self.app(scope, limited_receive, send)
         except BodyRefused as refusal:
-            await _refuse(send, refusal.status, refusal.code, refusal.message)
+            await _refuse(scope, send, refusal.status, refusal.code, refusal.message)
 
 
 class BodyRefused(Exception):
@@ -48,8 +50,8 @@ class BodyRefused(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-async def _refuse(send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+async def _refuse(scope, send, status: int, code: str, message: str) -> None:
+    body = refusal_body(scope, code, message)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 408:
         headers.append((b"connection", b"close"))

@@ -130,7 +130,7 @@ def test_searches_page_filter_and_order_as_mlflow_does(client):
     assert _code(too_many) == "INVALID_PARAMETER_VALUE"
 
 
-def test_an_endpoint_the_registry_does_not_serve_answers_endpoint_not_found_as_json(server_url):
+def test_what_the_door_refuses_it_refuses_in_mlflows_json(server_url):
     for method, path in (("GET", "/api/2.0/mlflow/runs/get?run_id=1"), ("POST", "/api/2.0/mlflow/experiments/create"),
                          ("PUT", "/api/2.0/mlflow/registered-models/create")):
         answer = httpx.request(method, f"{server_url}{path}")
@@ -138,6 +138,11 @@ def test_an_endpoint_the_registry_does_not_serve_answers_endpoint_not_found_as_j
     broken = httpx.post(f"{server_url}/api/2.0/mlflow/registered-models/create", content=b"{not json",
                         headers={"content-type": "application/json"})
     assert broken.status_code == 400 and broken.json()["error_code"] == "MALFORMED_REQUEST"
+    huge = httpx.post(f"{server_url}/api/2.0/mlflow/registered-models/create", content=b" " * 3_000_000,
+                      headers={"content-type": "application/json"})  # refused before the door, in its shape
+    assert huge.status_code == 413 and huge.json()["error_code"] == "BAD_REQUEST"
+    elsewhere = httpx.get(f"{server_url}/api/2.0/mlflow/registered-models/search", headers={"host": "evil.example"})
+    assert elsewhere.status_code == 403 and elsewhere.json()["error_code"] == "PERMISSION_DENIED"
 
 
 def test_required_mode_takes_mlflows_token_and_answers_its_error_codes(secured_url, store, sign_in_secured,
