@@ -558,15 +558,19 @@ def compare(backend: str, work: Path, postgres_server: str, requests: int) -> di
     try:
         mlflow_client = lambda: MLflow(f"http://127.0.0.1:{mlflow_port}")  # noqa: E731
         gateway_client = lambda: Gateway(f"http://127.0.0.1:{gateway_port}")  # noqa: E731
+        # The same MLflow REST calls, sent to the gateway's MLflow door.
+        gateway_rest_client = lambda: MLflow(f"http://127.0.0.1:{gateway_port}")  # noqa: E731
         loading = {"mlflow": load(mlflow_client, "MLflow"), "gateway": load(gateway_client, "gateway")}
         rows = []
         for operation, label in OPERATIONS:
             for clients in (1, CLIENTS):
                 m = measure(mlflow_client, operation, requests, clients)
                 g = measure(gateway_client, operation, requests, clients)
-                rows.append((label, clients, m, g))
+                r = measure(gateway_rest_client, operation, requests, clients)
+                rows.append((label, clients, m, g, r))
                 print(f"[{backend}] {label:58} clients={clients}: MLflow {m['median']:7.2f} ms, "
-                      f"gateway {g['median']:7.2f} ms (x{g['median'] / m['median']:.2f})", flush=True)
+                      f"gateway {g['median']:7.2f} ms (x{g['median'] / m['median']:.2f}), "
+                      f"gateway REST {r['median']:7.2f} ms (x{r['median'] / g['median']:.2f} of GraphQL)", flush=True)
         memory = {"mlflow": peak_rss_mb(mlflow.pid), "gateway": peak_rss_mb(gateway.pid)}
         stop(mlflow)
         workers = compare_workers(work, backend, mlflow_store, database_url, gateway_client, requests)
@@ -682,13 +686,24 @@ def backend_lines(backend: str, result: dict) -> list[str]:
         "| gateway/MLflow (median) | MLflow req/s | gateway req/s | requests (MLflow, gateway) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for label, clients, m, g in rows:
+    for label, clients, m, g, _ in rows:
         lines.append(f"| {label} | {clients} | {m['median']:.2f} | {m['p95']:.2f} | {g['median']:.2f} | "
                      f"{g['p95']:.2f} | {g['median'] / m['median']:.2g} | {_rate(m['per_second'])} | "
                      f"{_rate(g['per_second'])} | {m['requests']}, {g['requests']} |")
+    lines += [
+        "", "The same MLflow REST calls sent to the gateway's MLflow door (`/api/2.0/mlflow/`), beside the same work "
+        "through GraphQL and beside MLflow's server (targets: REST within 1.2× of GraphQL, MLflow ≥ 3× the REST "
+        "door's time):", "",
+        "| operation | clients | gateway REST median ms | gateway REST p95 ms | REST/GraphQL (median) "
+        "| MLflow/REST (median) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, clients, m, g, r in rows:
+        lines.append(f"| {label} | {clients} | {r['median']:.2f} | {r['p95']:.2f} | {r['median'] / g['median']:.2f} | "
+                     f"{m['median'] / r['median']:.1f} |")
     lines.append("")
     for clients in (1, CLIENTS):
-        m, g = next((m, g) for label, c, m, g in rows if label.startswith("registering") and c == clients)
+        m, g = next((m, g) for label, c, m, g, _ in rows if label.startswith("registering") and c == clients)
         lines.append(f"Registration throughput with {clients} client{'s' if clients > 1 else ''}: "
                      f"MLflow {m['per_second']:.0f} versions/s, gateway {g['per_second']:.0f} versions/s "
                      f"(x{g['per_second'] / m['per_second']:.2f}).")
