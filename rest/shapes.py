@@ -21,10 +21,7 @@ def _present(fields: dict) -> dict:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-async def model_version(loaders: Loaders, version) -> dict:
-    model, tags, aliases = await asyncio.gather(loaders.model_by_id.load(version.model_id),
-                                                loaders.tags_by_version_id.load(version.id),
-                                                loaders.aliases_by_version_id.load(version.id))
+def _version(version, model, tags, aliases) -> dict:
     return _present({
         "name": model.name,
         "version": str(version.version),
@@ -43,25 +40,37 @@ async def model_version(loaders: Loaders, version) -> dict:
     })
 
 
-async def model_versions(loaders: Loaders, versions) -> list[dict]:
-    return list(await asyncio.gather(*(model_version(loaders, v) for v in versions)))
+async def model_versions(loaders: Loaders, versions: list) -> list[dict]:
+    """Each nested list in one batch for all the versions (not a coroutine per version:
+    a page of 100 models has 200 latest versions)."""
+    ids = [v.id for v in versions]
+    models, tags, aliases = await asyncio.gather(loaders.model_by_id.load_many([v.model_id for v in versions]),
+                                                 loaders.tags_by_version_id.load_many(ids),
+                                                 loaders.aliases_by_version_id.load_many(ids))
+    return [_version(*parts) for parts in zip(versions, models, tags, aliases)]
 
 
-async def registered_model(loaders: Loaders, model) -> dict:
+async def model_version(loaders: Loaders, version) -> dict:
+    return (await model_versions(loaders, [version]))[0]
+
+
+async def registered_models(loaders: Loaders, models: list) -> list[dict]:
+    ids = [m.id for m in models]
     tags, aliases, latest = await asyncio.gather(
-        loaders.tags_by_model_id.load(model.id), loaders.aliases_by_model_id.load(model.id),
-        loaders.latest_versions_by_model_id.load((model.id, STAGES)))
-    return _present({
+        loaders.tags_by_model_id.load_many(ids), loaders.aliases_by_model_id.load_many(ids),
+        loaders.latest_versions_by_model_id.load_many([(i, STAGES) for i in ids]))
+    shaped = iter(await model_versions(loaders, [v for versions in latest for v in versions]))
+    return [_present({
         "name": model.name,
         "creation_timestamp": model.created_at,
         "last_updated_timestamp": model.updated_at,
         "user_id": model.created_by,
         "description": model.description,
-        "latest_versions": await model_versions(loaders, latest),
-        "tags": _tags(tags),
-        "aliases": [{"alias": a.alias, "version": str(a.version.version)} for a in aliases],
-    })
+        "latest_versions": [next(shaped) for _ in versions],
+        "tags": _tags(model_tags),
+        "aliases": [{"alias": a.alias, "version": str(a.version.version)} for a in model_aliases],
+    }) for model, model_tags, model_aliases, versions in zip(models, tags, aliases, latest)]
 
 
-async def registered_models(loaders: Loaders, models) -> list[dict]:
-    return list(await asyncio.gather(*(registered_model(loaders, m) for m in models)))
+async def registered_model(loaders: Loaders, model) -> dict:
+    return (await registered_models(loaders, [model]))[0]
