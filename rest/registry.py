@@ -11,7 +11,7 @@ from resolvers.errors import RegistryError
 from resolvers.models import UNCHANGED
 from resolvers.paging import encode_cursor
 from resolvers.search import model_search, models_page, version_search, versions_page
-from resolvers.validation import MAX_PAGE, STAGES
+from resolvers.validation import MAX_PAGE, STAGES, alias_target, nfc
 from rest import shapes
 from rest.errors import RestError, invalid_parameter
 
@@ -117,9 +117,17 @@ async def delete_alias(call: Call) -> dict:
     return {}
 
 
+async def _readable(call: Call, row):
+    return row if row is not None and await call.context.can_read(row.model_id) else None
+
+
 async def get_model_version_by_alias(call: Call) -> dict:
-    version = await call.read(lookups.version_by_alias, call.text("name"), call.text("alias"), ("name",), ("alias",),
-                              call.context.viewer)
+    name, alias = call.text("name"), call.text("alias")
+    version = None
+    if alias_target(alias)[0] == "alias":  # a plain alias: found from the name in one statement
+        version = await _readable(call, await call.loaders.version_by_name_and_alias.load((nfc(name), alias)))
+    if version is None:  # `latest`, `vN`, or not found: the lookup says which (and why)
+        version = await call.read(lookups.version_by_alias, name, alias, ("name",), ("alias",), call.context.viewer)
     return await _version_answer(call, version)
 
 
@@ -231,10 +239,16 @@ async def create_model_version(call: Call) -> dict:
     return await _version_answer(call, version)
 
 
+async def _version(call: Call):
+    """The version named by the call: one statement when it is there and readable; else
+    the lookup, for the right NOT_FOUND."""
+    name, number = call.text("name"), call.version()
+    found = await _readable(call, await call.loaders.version_by_name_and_number.load((nfc(name), number)))
+    return found or await call.read(lookups.version, name, number, ("name",), ("version",), call.context.viewer)
+
+
 async def get_model_version(call: Call) -> dict:
-    version = await call.read(lookups.version, call.text("name"), call.version(), ("name",), ("version",),
-                              call.context.viewer)
-    return await _version_answer(call, version)
+    return await _version_answer(call, await _version(call))
 
 
 async def update_model_version(call: Call) -> dict:
@@ -262,9 +276,7 @@ async def transition_stage(call: Call) -> dict:
 
 
 async def get_download_uri(call: Call) -> dict:
-    version = await call.read(lookups.version, call.text("name"), call.version(), ("name",), ("version",),
-                              call.context.viewer)
-    return {"artifact_uri": version.download_uri}
+    return {"artifact_uri": (await _version(call)).download_uri}
 
 
 async def set_model_version_tag(call: Call) -> dict:

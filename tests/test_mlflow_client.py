@@ -149,6 +149,8 @@ def test_required_mode_takes_mlflows_token_and_answers_its_error_codes(secured_u
                                                                         monkeypatch):
     owner = sign_in_secured("owner", admin=True)
     ok(owner.play("create_model", name="secret"))
+    ok(owner.play("create_version", name="secret", source="s3://b/secret/1"))
+    ok(owner.play("set_alias", name="secret", alias="champion", version=1))
     _, token = store.write(accounts.create_user, "scripted", False, [])
     anonymous = MlflowClient(tracking_uri=secured_url, registry_uri=secured_url)
     with pytest.raises(RestException) as unauthenticated:
@@ -157,11 +159,15 @@ def test_required_mode_takes_mlflows_token_and_answers_its_error_codes(secured_u
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", token)
     signed_in = MlflowClient(tracking_uri=secured_url, registry_uri=secured_url)
     assert [m.name for m in signed_in.search_registered_models()] == []  # NO_PERMISSIONS by default here
-    with pytest.raises(RestException) as hidden:
-        signed_in.get_registered_model("secret")
-    assert _code(hidden) == "RESOURCE_DOES_NOT_EXIST"  # as if missing: it may not know it exists
+    for read in (lambda: signed_in.get_registered_model("secret"), lambda: signed_in.get_model_version("secret", "1"),
+                 lambda: signed_in.get_model_version_by_alias("secret", "champion")):
+        with pytest.raises(RestException) as hidden:
+            read()
+        assert _code(hidden) == "RESOURCE_DOES_NOT_EXIST"  # as if missing: it may not know it exists
     ok(owner.mutate("setModelPermission", "", name="secret", principal="scripted", level="CAN_READ"))
     assert signed_in.get_registered_model("secret").name == "secret"
+    assert signed_in.get_model_version_by_alias("secret", "champion").version == "1"
+    assert signed_in.get_model_version("secret", "1").source == "s3://b/secret/1"
     with pytest.raises(RestException) as denied:
         signed_in.update_registered_model("secret", description="mine now")
     assert _code(denied) == "PERMISSION_DENIED"
