@@ -99,6 +99,9 @@ def test_copies_and_models_uris_resolve_through_aliases_and_numbers(client, serv
     mlflow.set_tracking_uri(server_url)
     registered = mlflow.register_model(model_uri="models:/ranker/1", name="ranker-staging")
     assert (registered.name, registered.version) == ("ranker-staging", "1")
+    pinned = mlflow.register_model(model_uri="models:/ranker@champion", name="ranker-canary")  # the server resolves
+    assert client.get_model_version("ranker-canary", pinned.version).source == "models:/ranker/1"
+    assert client.get_model_version_download_uri("ranker-canary", "1") == "s3://models/ranker/1"
 
 
 def test_searches_page_filter_and_order_as_mlflow_does(client):
