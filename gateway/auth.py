@@ -34,7 +34,8 @@ def _host(headers: dict[bytes, bytes]) -> str:
 
 def _is_graphiql_page(scope, headers) -> bool:
     """A browser's GET of the page itself: no operation in the (decoded) parameters."""
-    if scope["type"] != "http" or scope["method"] != "GET" or b"text/html" not in headers.get(b"accept", b""):
+    if (scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/graphql"
+            or b"text/html" not in headers.get(b"accept", b"")):
         return False
     return "query" not in parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
 

@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.refusals import MLFLOW_PREFIXES
 from resolvers.context import RequestContext
 from rest import registry
 from rest.errors import RestError
 
-PREFIXES = ("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")
 # PUT too, so a wrong method is told apart in MLflow's JSON (ENDPOINT_NOT_FOUND), not as a plain 405.
 METHODS = ["GET", "POST", "PATCH", "DELETE", "PUT"]
 
@@ -51,4 +51,4 @@ def mlflow_routes(request_context: Callable[[Request], RequestContext]) -> list[
         status, body = await registry.answer(context, request.method, request.path_params["path"], params)
         return _json(status, body, context.request_id)
 
-    return [Route(prefix + "{path:path}", endpoint, methods=METHODS) for prefix in PREFIXES]
+    return [Route(prefix + "{path:path}", endpoint, methods=METHODS) for prefix in MLFLOW_PREFIXES]

@@ -3,8 +3,9 @@ that door's error shape: MLflow's `{"error_code", "message"}` on its REST API's 
 the graph's `{"errors": [...]}` elsewhere."""
 import json
 
-from gateway.mlflow_api import PREFIXES as MLFLOW_PREFIXES
 from rest.errors import RestError
+
+MLFLOW_PREFIXES = ("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")  # where MLflow's REST API is served
 
 
 def refusal_body(scope, code: str, message: str) -> bytes:

@@ -31,6 +31,7 @@ SOURCE_SCHEMES = frozenset({
 TAG_KEY = re.compile(r"[/\w.\- :]*")
 ALIAS = re.compile(r"[\w\-]*")
 RESERVED_VERSION_ALIAS = re.compile(r"[vV][0-9]+")
+MAX_VERSION_NUMBER = 2**31 - 1
 STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 
 
@@ -126,7 +127,9 @@ def alias_target(alias: str) -> tuple[str, str | int]:
     if alias.lower() == "latest":
         return "latest", alias
     if RESERVED_VERSION_ALIAS.fullmatch(alias):
-        return "version", int(alias[1:])
+        number = int(alias[1:])
+        # No version is numbered past a 32-bit integer; such a number would not even bind.
+        return "version", number if number <= MAX_VERSION_NUMBER else 0
     return "alias", alias
 
 

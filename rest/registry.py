@@ -7,11 +7,11 @@ from typing import Awaitable, Callable
 
 from resolvers import aliases, changes, lookups, models, versions
 from resolvers.context import RequestContext
-from resolvers.errors import RegistryError
+from resolvers.errors import RegistryError, StoreUnavailable
 from resolvers.models import UNCHANGED
 from resolvers.paging import encode_cursor
 from resolvers.search import model_search, models_page, version_search, versions_page
-from resolvers.validation import MAX_PAGE, STAGES, alias_target, nfc
+from resolvers.validation import MAX_PAGE, MAX_VERSION_NUMBER, STAGES, alias_target, nfc, refuse_unstorable
 from rest import shapes
 from rest.errors import RestError, invalid_parameter
 
@@ -33,17 +33,25 @@ class Call:
             raise invalid_parameter(f"Parameter '{name}' must be a string.")
         return value
 
+    def value(self, name: str) -> str:
+        """A required string that may be empty (a tag's value)."""
+        value = self.params.get(name)
+        if not isinstance(value, str):
+            raise invalid_parameter(f"Parameter '{name}' must be a string.")
+        return value
+
     def version(self, name: str = "version") -> int:
         """MLflow sends version numbers as strings."""
         value = self.text(name)
-        if not value.isdigit() or not 0 < int(value) < 2**31:
+        if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_VERSION_NUMBER:
             raise invalid_parameter(f"Parameter '{name}' must be a positive version number; got {value!r}.")
         return int(value)
 
     def tags(self) -> list[tuple[str, str]]:
         tags = self.params.get("tags") or []
-        if not isinstance(tags, list) or not all(isinstance(t, dict) for t in tags):
-            raise invalid_parameter("Parameter 'tags' must be a list of {key, value}.")
+        if not isinstance(tags, list) or not all(isinstance(t, dict) and isinstance(t.get("key"), str)
+                                                 and isinstance(t.get("value"), str) for t in tags):
+            raise invalid_parameter("Parameter 'tags' must be a list of {key, value}, both strings.")
         return [(t.get("key"), t.get("value")) for t in tags]
 
     async def write(self, change: Callable, *args):
@@ -59,6 +67,22 @@ class Call:
     @property
     def loaders(self):
         return self.context.loaders
+
+
+def _description(call: Call):
+    """MLflow reads a null description as one not sent: left as it is. "" clears it."""
+    return UNCHANGED if call.params.get("description") is None else call.text("description", False) or ""
+
+
+def _stage(call: Call) -> str:
+    return _registry_stage(call.text("stage"))
+
+
+def _registry_stage(stage) -> str:
+    if not isinstance(stage, str) or stage.lower() not in shapes.REGISTRY_STAGES:
+        raise invalid_parameter(f"Invalid Model Version stage: {stage!r}. Value must be one of None, Staging, "
+                                "Production, Archived.")
+    return shapes.REGISTRY_STAGES[stage.lower()]
 
 
 async def _model_answer(call: Call, model) -> dict:
@@ -87,8 +111,7 @@ async def rename_registered_model(call: Call) -> dict:
 
 
 async def update_registered_model(call: Call) -> dict:
-    description = call.text("description", False) if "description" in call.params else UNCHANGED
-    model = await call.write(models.update, call.text("name"), description)
+    model = await call.write(models.update, call.text("name"), _description(call))
     return await _model_answer(call, model)
 
 
@@ -98,7 +121,7 @@ async def delete_registered_model(call: Call) -> dict:
 
 
 async def set_registered_model_tag(call: Call) -> dict:
-    await call.write(models.set_tag, call.text("name"), call.text("key"), call.params.get("value"))
+    await call.write(models.set_tag, call.text("name"), call.text("key"), call.value("value"))
     return {}
 
 
@@ -136,12 +159,9 @@ async def get_latest_versions(call: Call) -> dict:
     stages = call.params.get("stages") or []
     if isinstance(stages, str):
         stages = [stages]
-    wanted = []
-    for stage in stages:
-        if not isinstance(stage, str) or stage.lower() not in shapes.REGISTRY_STAGES:
-            raise invalid_parameter(f"Invalid Model Version stage: {stage}. Value must be one of None, Staging, "
-                                    "Production, Archived.")
-        wanted.append(shapes.REGISTRY_STAGES[stage.lower()])
+    if not isinstance(stages, list):
+        raise invalid_parameter("Parameter 'stages' must be a list of stage names.")
+    wanted = [_registry_stage(stage) for stage in stages]
     key = tuple(sorted(set(wanted))) if wanted else STAGES
     latest = await call.loaders.latest_versions_by_model_id.load((model.id, key))
     return {"model_versions": await shapes.model_versions(call.loaders, latest)}
@@ -150,7 +170,8 @@ async def get_latest_versions(call: Call) -> dict:
 # ---- searches ------------------------------------------------------------------------------
 
 # MLflow's order_by fields -> the registry's sort keys.
-MODEL_ORDER = {"name": "NAME", "timestamp": "CREATED_AT", "creation_timestamp": "CREATED_AT",
+# MLflow's server sorts models' `timestamp` by the last update, as `last_updated_timestamp`.
+MODEL_ORDER = {"name": "NAME", "timestamp": "UPDATED_AT", "creation_timestamp": "CREATED_AT",
                "last_updated_timestamp": "UPDATED_AT"}
 VERSION_ORDER = {"name": "NAME", "version_number": "VERSION", "creation_timestamp": "CREATED_AT",
                  "timestamp": "CREATED_AT", "last_updated_timestamp": "UPDATED_AT"}
@@ -177,7 +198,8 @@ def _order(call: Call, fields: dict) -> list[tuple[str, str]] | None:
 # MLflow's client ANDs this to every model search, for its prompt registry (prompts are
 # models tagged so); its server lets models without the tag pass. This registry keeps
 # no prompts: the clause is dropped, as MLflow's server would let every model through it.
-PROMPT_CLAUSE = re.compile(r"(?:\s+AND\s+)?tags?\.`mlflow\.prompt\.is_prompt`\s*!=\s*'true'", re.IGNORECASE)
+PROMPT = r"tags?\.`mlflow\.prompt\.is_prompt`\s*!=\s*'true'"
+PROMPT_CLAUSE = re.compile(rf"\s+AND\s+{PROMPT}|^\s*{PROMPT}(?:\s+AND\s+)?", re.IGNORECASE)
 
 
 def _model_filter(call: Call) -> str | None:
@@ -212,13 +234,17 @@ async def _pages(call: Call, search_for, read, wanted: int) -> tuple[list, str |
     return rows, token
 
 
+def _paged(field: str, rows: list[dict], token: str | None) -> dict:
+    """The last page carries no token, as MLflow's server answers."""
+    return {field: rows, "next_page_token": token} if token else {field: rows}
+
+
 async def search_registered_models(call: Call) -> dict:
     wanted = _max_results(call, 100, MAX_MODELS)
     query, order = _model_filter(call), _order(call, MODEL_ORDER)
     found, token = await _pages(call, lambda first, after: model_search(None, query, order, first, after, None, None),
                                 models_page, wanted)
-    answer = {"registered_models": await shapes.registered_models(call.loaders, found)}
-    return {**answer, "next_page_token": token} if token else answer
+    return _paged("registered_models", await shapes.registered_models(call.loaders, found), token)
 
 
 async def search_model_versions(call: Call) -> dict:
@@ -226,8 +252,7 @@ async def search_model_versions(call: Call) -> dict:
     query, order = call.text("filter", False), _order(call, VERSION_ORDER) or VERSION_DEFAULT_ORDER
     found, token = await _pages(call, lambda first, after: version_search(None, query, order, first, after, None,
                                                                           None), versions_page, wanted)
-    answer = {"model_versions": await shapes.model_versions(call.loaders, found)}
-    return {**answer, "next_page_token": token} if token else answer
+    return _paged("model_versions", await shapes.model_versions(call.loaders, found), token)
 
 
 # ---- model versions ------------------------------------------------------------------------
@@ -252,8 +277,7 @@ async def get_model_version(call: Call) -> dict:
 
 
 async def update_model_version(call: Call) -> dict:
-    description = call.text("description", False) if "description" in call.params else UNCHANGED
-    version = await call.write(versions.update, call.text("name"), call.version(), description)
+    version = await call.write(versions.update, call.text("name"), call.version(), _description(call))
     return await _version_answer(call, version)
 
 
@@ -263,15 +287,13 @@ async def delete_model_version(call: Call) -> dict:
 
 
 async def transition_stage(call: Call) -> dict:
-    stage = call.text("stage")
-    if stage.lower() not in shapes.REGISTRY_STAGES:
-        raise invalid_parameter(f"Invalid Model Version stage: {stage}. Value must be one of None, Staging, "
-                                "Production, Archived.")
     archive = call.params.get("archive_existing_versions", False)
-    if isinstance(archive, str):
+    if isinstance(archive, str) and archive.lower() in ("true", "false"):  # from a query string
         archive = archive.lower() == "true"
-    version, _ = await call.write(versions.transition, call.text("name"), call.version(),
-                                  shapes.REGISTRY_STAGES[stage.lower()], bool(archive), None)
+    if not isinstance(archive, bool):
+        raise invalid_parameter("Parameter 'archive_existing_versions' must be true or false.")
+    version, _ = await call.write(versions.transition, call.text("name"), call.version(), _stage(call), archive,
+                                  None)
     return await _version_answer(call, version)
 
 
@@ -280,7 +302,7 @@ async def get_download_uri(call: Call) -> dict:
 
 
 async def set_model_version_tag(call: Call) -> dict:
-    await call.write(versions.set_tag, call.text("name"), call.version(), call.text("key"), call.params.get("value"))
+    await call.write(versions.set_tag, call.text("name"), call.version(), call.text("key"), call.value("value"))
     return {}
 
 
@@ -321,11 +343,15 @@ async def answer(context: RequestContext, method: str, path: str, params: dict) 
     """(status, body) for one call of the API."""
     handler = ENDPOINTS.get((method, path))
     try:
+        refuse_unstorable(params, ())  # NUL, lone surrogates: no database stores them
         if handler is None:
             known = any(p == path for _, p in ENDPOINTS)
             raise RestError.of("ENDPOINT_NOT_FOUND", f"{method} is not served at {path}" if known else
                                f"No endpoint {path} here: this gateway serves MLflow's model registry API only.")
         return 200, await handler(Call(context, params))
+    except StoreUnavailable:
+        # Retryable, and MLflow's client does retry a 503.
+        failure = RestError.of("UNAVAILABLE", "The registry's database is unavailable just now; retry.")
     except RegistryError as error:
         failure = RestError.from_registry(error)
     except RestError as error:

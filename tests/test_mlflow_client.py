@@ -8,7 +8,7 @@ mlflow = pytest.importorskip("mlflow")
 # Stages are deprecated in MLflow 2.9+; the registry keeps them, and the client still calls them.
 pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated since:FutureWarning")
 from mlflow import MlflowClient  # noqa: E402
-from mlflow.exceptions import MlflowException, RestException  # noqa: E402
+from mlflow.exceptions import RestException  # noqa: E402
 
 from resolvers import accounts  # noqa: E402
 from tests.conftest import ok  # noqa: E402
@@ -41,6 +41,8 @@ def test_registered_models_are_created_read_changed_and_deleted(client, gql):
     client.delete_registered_model_tag("fraud", "team")
     got = client.get_registered_model("fraud")
     assert got.tags == {"tier": "1"} and got.creation_timestamp <= got.last_updated_timestamp
+    client.update_registered_model("fraud", description=None)  # MLflow: not sent, so left as it is
+    assert client.get_registered_model("fraud").description == "Scores card payments."
     client.rename_registered_model("fraud", "fraud-v2")
     assert client.get_registered_model("fraud-v2").description == "Scores card payments."
     with pytest.raises(RestException) as missing:
@@ -89,14 +91,14 @@ def test_versions_stages_aliases_tags_and_download_uris(client):
     assert _code(bad_stage) == "INVALID_PARAMETER_VALUE"
 
 
-def test_copies_and_models_uris_resolve_through_aliases_and_numbers(client, server_url):
+def test_copies_and_models_uris_resolve_through_aliases_and_numbers(client, server_url, monkeypatch):
     client.create_registered_model("ranker")
     client.create_model_version("ranker", "s3://models/ranker/1")
     client.set_registered_model_alias("ranker", "champion", "1")
     copy = client.copy_model_version("models:/ranker@champion", "ranker-prod")
     assert (copy.name, copy.version, copy.source) == ("ranker-prod", "1", "models:/ranker/1")
     assert client.get_model_version_download_uri("ranker-prod", "1") == "s3://models/ranker/1"
-    mlflow.set_tracking_uri(server_url)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server_url)  # what mlflow.register_model reaches
     registered = mlflow.register_model(model_uri="models:/ranker/1", name="ranker-staging")
     assert (registered.name, registered.version) == ("ranker-staging", "1")
     pinned = mlflow.register_model(model_uri="models:/ranker@champion", name="ranker-canary")  # the server resolves
@@ -174,8 +176,9 @@ def test_required_mode_takes_mlflows_token_and_answers_its_error_codes(secured_u
     with pytest.raises(RestException) as denied:
         signed_in.update_registered_model("secret", description="mine now")
     assert _code(denied) == "PERMISSION_DENIED"
-    with pytest.raises(MlflowException):
+    with pytest.raises(RestException) as refused:
         signed_in.create_registered_model("x" * 300)  # a refused name is a client error, not a 5xx
+    assert _code(refused) == "INVALID_PARAMETER_VALUE"
 
 
 def test_a_page_of_models_costs_the_same_statements_for_10_and_60_models(client, server_url, count_statements):
