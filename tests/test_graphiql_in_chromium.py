@@ -49,6 +49,21 @@ def test_graphiql_loads_from_this_server_alone_shows_the_docs_and_runs_a_query(b
         _only_this_server(visit, server_url)
 
 
+def test_graphiql_completes_fields_from_the_schema(browser, server_url):
+    with Visit(browser) as visit:
+        page = visit.page
+        page.goto(f"{server_url}/graphql")
+        page.click(DOCS)
+        page.get_by_role("link", name="Query").first.wait_for()  # the schema is in, by introspection
+        page.evaluate("(s) => document.querySelector(s).CodeMirror.setValue('{ registeredMo')",
+                      ".graphiql-query-editor .CodeMirror")
+        page.evaluate("(s) => { const cm = document.querySelector(s).CodeMirror; cm.focus(); "
+                      "cm.setCursor(cm.lineCount(), 0); }", ".graphiql-query-editor .CodeMirror")
+        page.keyboard.press("Control+Space")
+        page.locator(".CodeMirror-hints li", has_text="registeredModels").first.wait_for()
+        assert visit.errors == []
+
+
 def test_required_mode_asks_for_a_token_and_sends_it_as_a_header_only(browser, secured_url, store):
     _, secret = store.write(accounts.create_user, "browsing", True, [])
     with Visit(browser) as visit:
