@@ -55,6 +55,7 @@ def test_graphiql_completes_fields_from_the_schema(browser, server_url):
         page.goto(f"{server_url}/graphql")
         page.click(DOCS)
         page.get_by_role("link", name="Query").first.wait_for()  # the schema is in, by introspection
+        page.locator(QUERY_EDITOR, has_text="registeredModels").wait_for()  # the editor may mount after the docs
         page.evaluate("(s) => document.querySelector(s).CodeMirror.setValue('{ registeredMo')",
                       ".graphiql-query-editor .CodeMirror")
         page.evaluate("(s) => { const cm = document.querySelector(s).CodeMirror; cm.focus(); "
