@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from resolvers import changes
 from resolvers.access import CAN_READ, Viewer
 from resolvers.deliveries import Outbound
 from resolvers.loaders import Loaders
@@ -36,6 +37,14 @@ class RequestContext:
         """After a mutation, so that later fields of the same request do not see cached rows;
         and once a request is answered, so that what it loaded goes at once."""
         self.loaders = Loaders(self.store, self.viewer)
+
+    async def apply(self, change: Callable, *args):
+        """`change(Change, *args)` as one transaction, as the viewer; what is read after it
+        (the payload's fields, a later mutation's, an answer) sees the change."""
+        try:
+            return await self.store.run_write(changes.apply, change, self.viewer, *args)
+        finally:
+            self.forget_loaded()
 
     def sign_in(self, viewer: Viewer) -> None:
         """A WebSocket's caller, known from its connection_init."""

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from resolvers import aliases, changes, lookups, models, versions
+from resolvers import aliases, lookups, models, versions
 from resolvers.context import RequestContext
 from resolvers.errors import RegistryError, StoreUnavailable
 from resolvers.models import UNCHANGED
@@ -55,11 +55,7 @@ class Call:
         return [(t.get("key"), t.get("value")) for t in tags]
 
     async def write(self, change: Callable, *args):
-        """`change` as one transaction, as the graph's mutations run it."""
-        try:
-            return await self.context.store.run_write(changes.apply, change, self.context.viewer, *args)
-        finally:
-            self.context.forget_loaded()  # what is answered must show the change
+        return await self.context.apply(change, *args)
 
     async def read(self, lookup: Callable, *args):
         return await self.context.store.run(lookup, *args)

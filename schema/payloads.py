@@ -4,7 +4,6 @@ from typing import Any, Callable, Optional
 import strawberry
 from strawberry.types import Info
 
-from resolvers import changes
 from resolvers.errors import RegistryError
 from schema.access_types import AccessToken
 from schema.enums import ErrorCode
@@ -27,14 +26,10 @@ class UserError:
 
 async def perform(info: Info, change: Callable, *args) -> tuple[Any, list[UserError]]:
     """Run `change(Change, *args)` as one transaction: (result, []) or (None, [the error])."""
-    context = info.context
     try:
-        return await context.store.run_write(changes.apply, change, context.viewer, *args), []
+        return await info.context.apply(change, *args), []
     except RegistryError as error:
         return None, [UserError.of(error)]
-    finally:
-        # Fields after this one (the payload's, or a later mutation's) must see the change.
-        context.forget_loaded()
 
 
 @strawberry.type
