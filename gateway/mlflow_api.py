@@ -48,7 +48,8 @@ def mlflow_routes(request_context: Callable[[Request], RequestContext]) -> list[
             params = await _params(request)
         except RestError as error:
             return _json(error.status, error.body(), context.request_id)
-        status, body = await registry.answer(context, request.method, request.path_params["path"], params)
+        status, body = await registry.answer(context, request.method, request.path_params["path"], params,
+                                             request.headers.get("idempotency-key"))
         return _json(status, body, context.request_id)
 
     return [Route(prefix + "{path:path}", endpoint, methods=METHODS) for prefix in MLFLOW_PREFIXES]

@@ -20,6 +20,8 @@ from rest.errors import RestError, invalid_parameter
 class Call:
     context: RequestContext
     params: dict  # the JSON body, or the query string's (repeated keys as lists)
+    # The Idempotency-Key header: a retried registration returns the version the first made.
+    idempotency_key: str | None = None
 
     def text(self, name: str, required: bool = True) -> str | None:
         value = self.params.get(name)
@@ -256,7 +258,7 @@ async def search_model_versions(call: Call) -> dict:
 async def create_model_version(call: Call) -> dict:
     version = await call.write(versions.create, call.text("name"), call.text("source"), call.text("run_id", False),
                                call.text("run_link", False), call.text("description", False), call.tags(), False,
-                               None)
+                               call.idempotency_key)
     return await _version_answer(call, version)
 
 
@@ -335,7 +337,8 @@ ENDPOINTS: dict[tuple[str, str], Handler] = {
 }
 
 
-async def answer(context: RequestContext, method: str, path: str, params: dict) -> tuple[int, dict]:
+async def answer(context: RequestContext, method: str, path: str, params: dict,
+                 idempotency_key: str | None = None) -> tuple[int, dict]:
     """(status, body) for one call of the API."""
     handler = ENDPOINTS.get((method, path))
     try:
@@ -344,7 +347,7 @@ async def answer(context: RequestContext, method: str, path: str, params: dict) 
             known = any(p == path for _, p in ENDPOINTS)
             raise RestError.of("ENDPOINT_NOT_FOUND", f"{method} is not served at {path}" if known else
                                f"No endpoint {path} here: this gateway serves MLflow's model registry API only.")
-        return 200, await handler(Call(context, params))
+        return 200, await handler(Call(context, params, idempotency_key))
     except StoreUnavailable:
         # Retryable, and MLflow's client does retry a 503.
         failure = RestError.of("UNAVAILABLE", "The registry's database is unavailable just now; retry.")

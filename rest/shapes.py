@@ -29,10 +29,12 @@ def _version(version, model, tags, aliases) -> dict:
         "last_updated_timestamp": version.updated_at,
         "user_id": version.created_by,
         "current_stage": MLFLOW_STAGES[version.stage],
-        "description": version.description,
+        # MLflow's server answers "" for a version's text fields never set (its own
+        # client reads them so), where a model's unset description is left out.
+        "description": version.description or "",
         "source": version.source,
-        "run_id": version.run_id,
-        "run_link": version.run_link,
+        "run_id": version.run_id or "",
+        "run_link": version.run_link or "",
         "status": version.status,
         "status_message": version.status_message,
         "tags": _tags(tags),

@@ -195,3 +195,23 @@ def test_a_page_of_models_costs_the_same_statements_for_10_and_60_models(client,
         costs.append(len(statements))
     assert costs[0] == costs[1] and costs[0] <= 8, costs
     assert httpx.get(f"{server_url}/ajax-api/2.0/mlflow/registered-models/search").status_code == 200
+
+
+def test_a_registration_retried_with_its_idempotency_key_makes_one_version(server_url, gql):
+    """MLflow's client sends a POST again when its answer was lost: with an Idempotency-Key
+    header the retry answers the version the first call made, as the graph's key does."""
+    create = f"{server_url}/api/2.0/mlflow/model-versions/create"
+    body = {"name": "retried", "source": "s3://models/retried/1", "run_id": "r1"}
+    httpx.post(f"{server_url}/api/2.0/mlflow/registered-models/create", json={"name": "retried"})
+    first = httpx.post(create, json=body, headers={"Idempotency-Key": "ci-run-7"})
+    again = httpx.post(create, json=body, headers={"Idempotency-Key": "ci-run-7"})
+    assert first.status_code == again.status_code == 200
+    assert again.json()["model_version"]["version"] == first.json()["model_version"]["version"] == "1"
+    other = httpx.post(create, json={**body, "source": "s3://elsewhere"}, headers={"Idempotency-Key": "ci-run-7"})
+    assert (other.status_code, other.json()["error_code"]) == (409, "RESOURCE_CONFLICT")
+    # The key is the same one the graph's createModelVersion takes.
+    replay = gql.mutate("createModelVersion", "modelVersion { version }", name="retried",
+                        source="s3://models/retried/1", runId="r1", idempotencyKey="ci-run-7")
+    assert replay["modelVersion"]["version"] == 1
+    unkeyed = httpx.post(create, json=body)
+    assert unkeyed.json()["model_version"]["version"] == "2"  # without a key, a new version each time
