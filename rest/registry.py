@@ -3,7 +3,7 @@ mutations and queries use: the same checks, permissions and activity log. A hand
 takes the call (its context and parameters) and answers a JSON-able dict."""
 import re
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, NamedTuple
 
 from resolvers import aliases, lookups, models, versions
 from resolvers.context import RequestContext
@@ -14,6 +14,11 @@ from resolvers.search import model_search, models_page, version_search, versions
 from resolvers.validation import MAX_PAGE, MAX_VERSION_NUMBER, STAGES, alias_target, nfc, refuse_unstorable
 from rest import shapes
 from rest.errors import RestError, invalid_parameter
+
+
+class SentTag(NamedTuple):
+    key: str
+    value: str
 
 
 @dataclass
@@ -256,9 +261,13 @@ async def search_model_versions(call: Call) -> dict:
 # ---- model versions ------------------------------------------------------------------------
 
 async def create_model_version(call: Call) -> dict:
+    tags = call.tags()
     version = await call.write(versions.create, call.text("name"), call.text("source"), call.text("run_id", False),
-                               call.text("run_link", False), call.text("description", False), call.tags(), False,
+                               call.text("run_link", False), call.text("description", False), tags, False,
                                call.idempotency_key)
+    if call.idempotency_key is None:  # a new version (not a replay's older one): no reads for its answer
+        call.loaders.tags_by_version_id.prime(version.id, [SentTag(k, v) for k, v in sorted(dict(tags).items())])
+        call.loaders.aliases_by_version_id.prime(version.id, [])
     return await _version_answer(call, version)
 
 

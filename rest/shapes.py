@@ -45,6 +45,10 @@ def _version(version, model, tags, aliases) -> dict:
 async def model_versions(loaders: Loaders, versions: list) -> list[dict]:
     """Each nested list in one batch for all the versions (not a coroutine per version:
     a page of 100 models has 200 latest versions)."""
+    for version in versions:  # read with its model joined, or just made: its model is known
+        model = version.__rel__.get("model")
+        if model is not None:
+            loaders.model_by_id.prime(model.id, model)
     ids = [v.id for v in versions]
     models, tags, aliases = await asyncio.gather(loaders.model_by_id.load_many([v.model_id for v in versions]),
                                                  loaders.tags_by_version_id.load_many(ids),

@@ -215,3 +215,23 @@ def test_a_registration_retried_with_its_idempotency_key_makes_one_version(serve
     assert replay["modelVersion"]["version"] == 1
     unkeyed = httpx.post(create, json=body)
     assert unkeyed.json()["model_version"]["version"] == "2"  # without a key, a new version each time
+
+
+def test_small_calls_cost_what_the_graph_pays_for_them(server_url, count_statements):
+    """A version by alias is one statement and its tags and aliases two more (its model
+    comes joined); a registration's answer reads nothing back (what it made is known)."""
+    api = f"{server_url}/api/2.0/mlflow"
+    httpx.post(f"{api}/registered-models/create", json={"name": "small"})
+    httpx.post(f"{api}/model-versions/create", json={"name": "small", "source": "s3://a"})
+    httpx.post(f"{api}/registered-models/alias", json={"name": "small", "alias": "champion", "version": "1"})
+    with count_statements() as statements:
+        found = httpx.get(f"{api}/registered-models/alias", params={"name": "small", "alias": "champion"}).json()
+    assert found["model_version"]["aliases"] == ["champion"] and len(statements) == 3, statements
+    with count_statements() as statements:
+        made = httpx.post(f"{api}/model-versions/create", json={
+            "name": "small", "source": "s3://b", "tags": [{"key": "z", "value": "1"}, {"key": "a", "value": "2"}]})
+    assert made.json()["model_version"]["tags"] == [{"key": "a", "value": "2"}, {"key": "z", "value": "1"}]
+    # The model's name, its version counter, the version, its tags, the activity.
+    assert len(statements) == 5, statements
+    again = httpx.get(f"{api}/model-versions/get", params={"name": "small", "version": "2"}).json()
+    assert again["model_version"] == made.json()["model_version"]  # the same answer as a read's
