@@ -243,7 +243,7 @@ class Loaders:
 
 class LevelCache(DefaultCache):
     """A loader's cache that also holds what a query plan fetched a whole level at a time
-    (schema/batching.load_level): plain values, made into a future only when the loader
+    (load_level below): plain values, made into a future only when the loader
     itself is asked for one (a future per key cost a plan a tenth of its time), and the
     fetches under way, so that concurrent branches of a plan wait for one fetch."""
 
@@ -285,3 +285,53 @@ class SharedLoader(DataLoader):
 
 def batch_key(argument) -> Any:
     return argument.key if isinstance(argument, Search) else argument
+
+
+async def load_level(loader: DataLoader, keys: list, max_batch: int = MAX_BATCH) -> list:
+    """What `loader` holds for each key, for a whole level of objects at once: each distinct
+    key once, from the request's cache when an earlier or concurrent field loads it, else
+    in batches of the loader's batch function. What is fetched goes into the loader's
+    cache (a resolvers.loaders.LevelCache) as plain values, and a fetch under way is
+    there too, so that concurrent branches of a plan (aliases of one field) wait for one
+    fetch instead of making their own."""
+    cache = loader.cache_map
+    values, fetching, futures = cache.values, cache.fetching, cache.cache_map
+    identities = keys if cache.keys_are_identities else [cache.cache_key_fn(key) for key in keys]
+    missing = dict(zip(identities, keys))  # distinct, in order (and cheap: a level has thousands)
+    waiting = {}
+    if values or fetching or futures:
+        for identity in list(missing):
+            if identity in values:
+                del missing[identity]
+            elif (pending := fetching.get(identity) or futures.get(identity)) is not None:
+                waiting[identity] = pending
+                del missing[identity]
+    if missing:
+        fetched = asyncio.get_running_loop().create_future()
+        fetching.update(dict.fromkeys(missing, fetched))
+        try:
+            pending_keys = list(missing.items())
+            for start in range(0, len(pending_keys), max_batch):
+                chunk = pending_keys[start:start + max_batch]
+                values.update(zip([i for i, _ in chunk], await loader.load_fn([k for _, k in chunk])))
+        except BaseException as error:
+            _fail(fetched, error)
+            raise
+        else:
+            fetched.set_result(None)
+        finally:
+            for identity in missing:
+                fetching.pop(identity, None)
+    for identity, pending in waiting.items():
+        result = await pending
+        if identity not in values:  # a DataLoader's own future holds the value itself
+            values[identity] = result
+    return [values[identity] for identity in identities]
+
+
+def _fail(future, error: BaseException) -> None:
+    if isinstance(error, asyncio.CancelledError):
+        future.cancel()
+    else:
+        future.set_exception(error)
+        future.exception()  # whoever waits sees it; nobody waiting is nothing to report

@@ -1,11 +1,11 @@
 """Rows in MLflow's JSON shapes (its protos, as its server writes them): versions as
 strings, timestamps in milliseconds, stages as "None"/"Staging"/"Production"/"Archived",
 tags as [{key, value}]; a model's aliases as [{alias, version}], a version's as names.
-Everything nested is read through the request's loaders, so a page of models costs a
-few statements, not a few per model."""
+Everything nested is read through the request's loaders a whole level at a time (no
+future per key), so a page of models costs a few statements, not a few per model."""
 import asyncio
 
-from resolvers.loaders import Loaders
+from resolvers.loaders import Loaders, load_level
 from resolvers.validation import STAGES
 
 MLFLOW_STAGES = {"NONE": "None", "STAGING": "Staging", "PRODUCTION": "Production", "ARCHIVED": "Archived"}
@@ -50,9 +50,9 @@ async def model_versions(loaders: Loaders, versions: list) -> list[dict]:
         if model is not None:
             loaders.model_by_id.prime(model.id, model)
     ids = [v.id for v in versions]
-    models, tags, aliases = await asyncio.gather(loaders.model_by_id.load_many([v.model_id for v in versions]),
-                                                 loaders.tags_by_version_id.load_many(ids),
-                                                 loaders.aliases_by_version_id.load_many(ids))
+    models, tags, aliases = await asyncio.gather(load_level(loaders.model_by_id, [v.model_id for v in versions]),
+                                                 load_level(loaders.tags_by_version_id, ids),
+                                                 load_level(loaders.aliases_by_version_id, ids))
     return [_version(*parts) for parts in zip(versions, models, tags, aliases)]
 
 
@@ -63,8 +63,8 @@ async def model_version(loaders: Loaders, version) -> dict:
 async def registered_models(loaders: Loaders, models: list) -> list[dict]:
     ids = [m.id for m in models]
     tags, aliases, latest = await asyncio.gather(
-        loaders.tags_by_model_id.load_many(ids), loaders.aliases_by_model_id.load_many(ids),
-        loaders.latest_versions_by_model_id.load_many([(i, STAGES) for i in ids]))
+        load_level(loaders.tags_by_model_id, ids), load_level(loaders.aliases_by_model_id, ids),
+        load_level(loaders.latest_versions_by_model_id, [(i, STAGES) for i in ids]))
     shaped = iter(await model_versions(loaders, [v for versions in latest for v in versions]))
     return [_present({
         "name": model.name,

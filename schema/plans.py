@@ -38,9 +38,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from resolvers.errors import RegistryError
-from resolvers.loaders import MAX_BATCH
+from resolvers.loaders import MAX_BATCH, load_level
 from resolvers.records import attribute_column
-from schema.batching import Batch, load_level
+from schema.batching import Batch
 from schema.document_cache import DOCUMENTS
 from schema.shared_events import SharedEventExecutionContext
 
