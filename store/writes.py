@@ -23,12 +23,15 @@ ACTIVITY_ORDER_LOCK = 0x5245474953545259
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(table: type[Model], columns: tuple[str, ...], rows: int, sqlite: bool, returning_id: bool) -> str:
+def _insert_sql(table: type[Model], columns: tuple[str, ...], rows: int, sqlite: bool, returning_id: bool,
+                ignore_conflicts: bool = False) -> str:
     mark = "?" if sqlite else "%s"
     fields = [table._meta.fields[c] for c in columns]
     names = ", ".join(f'"{f.column_name}"' for f in fields)
     values = ", ".join(["(" + ", ".join([mark] * len(fields)) + ")"] * rows)
     sql = f'INSERT INTO "{table._meta.table_name}" ({names}) VALUES {values}'
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
     return sql + ' RETURNING "id"' if returning_id else sql
 
 
@@ -56,14 +59,15 @@ def _chunks(rows: list[dict], columns: int, other_parameters: int = 0) -> list[l
     return [rows[start:start + size] for start in range(0, len(rows), size)]
 
 
-def insert_many(table: type[Model], rows: list[dict]) -> None:
+def insert_many(table: type[Model], rows: list[dict], ignore_conflicts: bool = False) -> None:
     """INSERT rows that all name the same fields, in as few statements as the database's
-    parameter limit allows (one, but for thousands of values)."""
+    parameter limit allows (one, but for thousands of values); with `ignore_conflicts`,
+    rows that would break a unique index are left out."""
     if not rows:
         return
     columns = tuple(rows[0])
     for chunk in _chunks(rows, len(columns)):
-        sql = _insert_sql(table, columns, len(chunk), is_sqlite(), False)
+        sql = _insert_sql(table, columns, len(chunk), is_sqlite(), False, ignore_conflicts)
         bound_database.obj.execute_sql(sql, _parameters(table, columns, chunk))
 
 

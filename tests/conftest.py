@@ -332,6 +332,20 @@ def serve_with(store, executor):
         manager.__exit__(None, None, None)
 
 
+def comes_up(url: str, process: subprocess.Popen, seconds: float = 60) -> bool:
+    """Whether a server `process` starts to answer `url` with a 200 within `seconds`
+    (False as soon as it exits)."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 @pytest.fixture(scope="module")
 def server_process(store, executor):
     """`server_process(**env)`: `registry-gateway serve` in a process of its own over the test
@@ -349,16 +363,9 @@ def server_process(store, executor):
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         started.append(process)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    return url, process.pid
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"serve did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
+        if not comes_up(f"{url}/healthz", process):
+            raise RuntimeError(f"serve did not start: {process.stderr.read().decode()[-2000:]}")
+        return url, process.pid
 
     yield start
     for process in started:

@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -21,7 +20,7 @@ from gateway.settings import Settings
 from resolvers import accounts
 from store.database import now_ms
 from store.tables import AccessToken
-from tests.conftest import serving
+from tests.conftest import comes_up, serving
 
 VIEWER = "{ viewer { isAuthenticated user { name isAdmin groups } } }"
 CLI = [sys.executable, "-m", "gateway.cli"]
@@ -239,16 +238,7 @@ def _serve(tmp_path, database: str, *args: str, env: dict | None = None):
                                   env={**os.environ, "REGISTRY_DATABASE_URL": database, **(env or {})},
                                   stdout=subprocess.DEVNULL, stderr=stderr)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+        assert comes_up(f"http://127.0.0.1:{port}/healthz", server, 30), log.read_text()
         yield f"http://127.0.0.1:{port}", server, log
     finally:
         server.terminate()

@@ -6,21 +6,14 @@ import pytest
 
 mlflow = pytest.importorskip("mlflow")
 # Stages are deprecated in MLflow 2.9+; the registry keeps them, and the client still calls them.
-pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated since:FutureWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:.*is deprecated since:FutureWarning"),
+              pytest.mark.usefixtures("quick_client")]
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.exceptions import RestException  # noqa: E402
 
 from resolvers import accounts  # noqa: E402
 from tests.conftest import ok  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def quick_client(monkeypatch):
-    """No retries (MLflow's client retries a 5xx for minutes) and no telemetry."""
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
+from tests.mlflow_server import quick_client  # noqa: E402, F401 - a fixture
 
 
 @pytest.fixture

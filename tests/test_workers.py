@@ -5,7 +5,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from uvicorn.server import ServerState
 
 from gateway.serving import NoDelayHttpProtocol
 from store.database import open_database
+from tests.conftest import comes_up
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,15 +68,7 @@ def test_two_workers_serve_one_port(tmp_path):
          "--database", f"sqlite:///{tmp_path / 'registry.db'}"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "serve --workers 2 did not start"
-            time.sleep(0.2)
+        assert comes_up(f"http://127.0.0.1:{port}/healthz", server), "serve --workers 2 did not start"
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             created = http.post("/graphql", json={"query": 'mutation { createRegisteredModel(input: {name: "w"}) '
                                                            "{ registeredModel { name } } }"}).json()
