@@ -1,4 +1,4 @@
-"""`registry-gateway`: serve, migrate, export-schema, seed."""
+"""`registry-gateway`: serve, migrate, export-schema, seed, users, tokens, export, import."""
 import argparse
 import logging
 import sys
@@ -109,6 +109,22 @@ def create_token(args) -> int:
     return _account_command(args, accounts.token_for, args.user, args.description)
 
 
+def export_backup(args) -> int:
+    from gateway import backup
+
+    return backup.export(args)
+
+
+def import_registry(args) -> int:
+    if args.from_mlflow:
+        from gateway import mlflow_import
+
+        return mlflow_import.run(args)
+    from gateway import backup
+
+    return backup.restore(args)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="registry-gateway", description="A GraphQL model registry.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -157,6 +173,24 @@ def parser() -> argparse.ArgumentParser:
     new_token.add_argument("--description")
     new_token.add_argument("--database", help=database_help)
     new_token.set_defaults(handler=create_token)
+
+    dump = commands.add_parser("export", help="write the whole registry to a backup file (JSON lines)")
+    dump.add_argument("--output", required=True, help="the file to write")
+    dump.add_argument("--include-token-hashes", action="store_true",
+                      help="keep access tokens' hashes, so the tokens work after a restore (keep the file secret)")
+    dump.add_argument("--database", help=database_help)
+    dump.set_defaults(handler=export_backup)
+
+    load = commands.add_parser("import", help="fill a new, migrated database from a backup file or from MLflow")
+    source = load.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", help="a file written by `registry-gateway export`")
+    source.add_argument("--from-mlflow", metavar="URL",
+                        help="read a live MLflow server's registry over its REST API")
+    load.add_argument("--database", help=database_help)
+    load.add_argument("--batch-size", type=int, default=1000,
+                      help="--from-mlflow: versions read and written per transaction (default 1000)")
+    load.add_argument("--quiet", action="store_true", help="no progress bars")
+    load.set_defaults(handler=import_registry)
     return root
 
 
