@@ -75,12 +75,18 @@ class MlflowSource:
 
     def models(self):
         for page in self._pages("registered-models/search", "registered_models", max_results=MODELS_PAGE):
-            yield [_model(m) for m in page]
+            yield self._read(_model, page, "registered model")
 
     def versions(self, page_size: int):
         for page in self._pages("model-versions/search", "model_versions", max_results=page_size,
                                 order_by=["name ASC", "version_number ASC"]):
-            yield [self._version(v) for v in page]
+            yield self._read(self._version, page, "model version")
+
+    def _read(self, shape, page, what: str) -> list:
+        try:
+            return [shape(fields) for fields in page]
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            raise SourceError(f"{self.url} answered a {what} this importer cannot read ({error!r})") from None
 
     def _version(self, fields: dict) -> ImportedVersion:
         source = fields.get("source", "")

@@ -18,6 +18,9 @@ from store import imports as store_imports
 from store import writes
 from store.tables import ModelAlias, ModelVersion, ModelVersionTag, RegisteredModel, RegisteredModelTag
 
+# A version's registration status, as MLflow has it.
+STATUSES = ("READY", "PENDING_REGISTRATION", "FAILED_REGISTRATION")
+
 
 @dataclass
 class ImportedModel:
@@ -78,6 +81,8 @@ def _checked_version(version: ImportedVersion) -> ImportedVersion:
     version.model_name = validation.model_name(version.model_name)
     if version.stage not in validation.STAGES:
         raise RegistryError("INVALID_ARGUMENT", f"Unknown stage {version.stage!r}.")
+    if version.status not in STATUSES:
+        raise RegistryError("INVALID_ARGUMENT", f"Unknown status {version.status!r}.")
     if not 0 < version.version <= validation.MAX_VERSION_NUMBER:
         raise RegistryError("INVALID_ARGUMENT", f"Version {version.version} is not a version number.")
     validation.source(version.source)

@@ -199,3 +199,19 @@ def test_an_unreachable_server_is_a_clear_error(store):
                                cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 1
     assert f"cannot read http://127.0.0.1:{port}" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_what_the_registry_refuses_is_skipped_and_listed_never_stored(store, mlflow_server, gql):
+    source = MlflowClient(tracking_uri=mlflow_server.url, registry_uri=mlflow_server.url)
+    look_alike = "model-00\u200b"  # MLflow takes a zero-width space in a name; the registry refuses look-alikes
+    source.create_registered_model(look_alike)
+    source.create_model_version(look_alike, "s3://models/look-alike/1")
+    try:
+        code, out, err = _import(store, mlflow_server)
+    finally:
+        source.delete_registered_model(look_alike)
+    assert code == 1 and "the registry holds less than MLflow does" in err
+    assert f"skipped model {look_alike!r}: " in out and f"skipped version 1 of {look_alike!r}: " in out
+    counted = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:6]}
+    assert counted["models"] == [str(len(MODELS) + 1), str(len(MODELS)), str(len(MODELS))]
+    assert gql.data("{ registeredModels(first: 100) { totalCount } }")["registeredModels"]["totalCount"] == len(MODELS)
