@@ -7,13 +7,16 @@ was stopped (Ctrl-C, a lost connection, a killed process) is finished by running
 same command again. The summary compares what MLflow holds with what the registry holds
 for the same models.
 """
+import base64
+import json
 import os
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit, urlunsplit
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.request import Request, urlopen
 
-import httpx
 from tqdm import tqdm
 
 from gateway.settings import Settings
@@ -43,25 +46,34 @@ class MlflowSource:
 
     def __init__(self, url: str, timeout: float = 120):
         self.url = url.rstrip("/")
+        self.timeout = timeout
         token = os.environ.get("MLFLOW_TRACKING_TOKEN")
         user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
-        self.http = httpx.Client(base_url=f"{self.url}/api/2.0/mlflow/", timeout=timeout,
-                                 auth=(user, password) if user and password else None,
-                                 headers={"Authorization": f"Bearer {token}"} if token and not user else {})
+        self.headers = {"Accept": "application/json"}
+        if user and password:  # as MLflow's client: basic auth before a token
+            self.headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        elif token:
+            self.headers["Authorization"] = f"Bearer {token}"
 
     def get(self, path: str, **params) -> dict:
+        """The JSON answer of GET /api/2.0/mlflow/PATH (the standard library's client: a
+        handful of pages needs no connection pool, nor a dependency)."""
+        request = Request(f"{self.url}/api/2.0/mlflow/{path}?{urlencode(params, doseq=True)}", headers=self.headers)
         try:
-            response = self.http.get(path, params=params)
-        except httpx.HTTPError as error:
-            raise SourceError(f"cannot read {self.url} ({path}): {error}") from None
+            with urlopen(request, timeout=self.timeout) as response:
+                status, raw = response.status, response.read()
+        except HTTPError as error:
+            status, raw = error.code, error.read()
+        except (URLError, OSError) as error:
+            raise SourceError(f"cannot read {self.url} ({path}): {getattr(error, 'reason', error)}") from None
         try:
-            body = response.json()
+            body = json.loads(raw)
         except ValueError:
             body = None
-        if response.status_code != 200 or not isinstance(body, dict):
+        if status != 200 or not isinstance(body, dict):
             detail = f"{body.get('error_code')}: {body.get('message')}" if isinstance(body, dict) else \
-                response.text[:200]
-            raise SourceError(f"{self.url} answered {path} with HTTP {response.status_code}: {detail}")
+                raw[:200].decode(errors="replace")
+            raise SourceError(f"{self.url} answered {path} with HTTP {status}: {detail}")
         return body
 
     def _pages(self, path: str, key: str, **params):
@@ -131,7 +143,7 @@ def read_ahead(pages):
 
 def _without_credentials(url: str) -> str:
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class Import:
@@ -182,6 +194,11 @@ def _summary(run: Import, models: list[ImportedModel]) -> tuple[str, bool]:
 
 def run(args) -> int:
     """The `import --from-mlflow` command: 0 when the registry holds all MLflow holds."""
+    parts = urlsplit(args.from_mlflow)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        print(f"registry-gateway: --from-mlflow takes the MLflow server's http(s) URL, such as "
+              f"http://127.0.0.1:5000; got {args.from_mlflow!r}", file=sys.stderr)
+        return 2
     if not 1 <= args.batch_size <= MAX_VERSIONS_PAGE:
         print(f"registry-gateway: --batch-size is from 1 to {MAX_VERSIONS_PAGE:,}", file=sys.stderr)
         return 2
@@ -206,7 +223,6 @@ def run(args) -> int:
               file=sys.stderr)
         return 130
     finally:
-        source.http.close()
         store.close()
     print(summary)
     if not complete:

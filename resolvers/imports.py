@@ -141,8 +141,7 @@ def add_versions(change: Change, versions: list[ImportedVersion], origin: dict) 
         if version.model_name not in models:
             added.skipped.append(Skipped(_version_named(version), "its model was not imported"))
     valid = [v for v in valid if v.model_name in models]
-    model_ids = [m.id for m in models.values()]
-    present = store_imports.version_keys(model_ids)
+    present = store_imports.version_ids_by_key({(models[v.model_name].id, v.version) for v in valid})
     new = [v for v in valid if (models[v.model_name].id, v.version) not in present]
     if not new:
         return added

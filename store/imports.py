@@ -9,12 +9,6 @@ def models_by_name(names) -> dict[str, RegisteredModel]:
     return {m.name: m for m in RegisteredModel.select().where(any_of(RegisteredModel.name, list(set(names))))}
 
 
-def version_keys(model_ids: list[int]) -> set[tuple[int, int]]:
-    """(model id, number) of every version of these models."""
-    return set(ModelVersion.select(ModelVersion.model, ModelVersion.version)
-               .where(any_of(ModelVersion.model, model_ids)).tuples())
-
-
 def version_ids_by_key(keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """The ids of the versions with these (model id, number) keys that exist."""
     rows = (ModelVersion.select(ModelVersion.model, ModelVersion.version, ModelVersion.id)

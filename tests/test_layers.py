@@ -84,3 +84,26 @@ def test_every_code_a_resolver_raises_is_one_the_api_declares():
     # Raised only where a GraphQL error (not a userErrors entry) carries it: live streams.
     graphql_errors_only = {"UNAVAILABLE"}
     assert raised and raised - graphql_errors_only <= {code.value for code in ErrorCode}
+
+
+# What each runtime dependency in pyproject.toml is imported as, where the names differ
+# (strawberry's HTTP errors are its own dependency cross_web's, pinned with it).
+IMPORTED_AS = {"strawberry-graphql": {"strawberry", "cross_web"}, "graphql-core": {"graphql"},
+               "peewee": {"peewee", "playhouse"},
+               "psycopg2-binary": {"psycopg2"}, "uvicorn": {"uvicorn"}}
+
+
+def test_the_product_imports_only_what_pip_install_installs():
+    """`pip install .` brings the dependencies alone, not the test extra: a module that
+    imported httpx (a test dependency) would fail for users, never in the tests."""
+    import sys
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[<>=\[ ;]", requirement)[0].lower() for requirement in declared}
+    installed = set().union(*(IMPORTED_AS.get(name, {name.replace("-", "_")}) for name in names))
+    ours = set(FORBIDDEN)
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {package}"
+             for layer in FORBIDDEN for path in _modules(layer) for line, package in _imports(path)
+             if package not in sys.stdlib_module_names and package not in installed and package not in ours]
+    assert wrong == []

@@ -199,6 +199,10 @@ def test_an_unreachable_server_is_a_clear_error(store):
                                cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 1
     assert f"cannot read http://127.0.0.1:{port}" in completed.stderr and "Traceback" not in completed.stderr
+    for url in ("mlflow.internal:5000", "file:///tmp/mlruns"):
+        completed = subprocess.run([sys.executable, "-m", "gateway.cli", "import", "--from-mlflow", url,
+                                    "--database", store.url], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert completed.returncode == 2 and "http(s) URL" in completed.stderr, completed.stderr
 
 
 def test_what_the_registry_refuses_is_skipped_and_listed_never_stored(store, mlflow_server, gql):
