@@ -67,7 +67,7 @@ def _gateway(*args: str) -> tuple[float, float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/test3")
+    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/bench_backup")
     parser.add_argument("--restore-database", help="default: the --database one's name + _restore, same server")
     parser.add_argument("--versions", default="1000000", help="comma-separated sizes (default 1000000)")
     parser.add_argument("--output", default=str(HERE / "BACKUP.md"))
