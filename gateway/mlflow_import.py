@@ -24,10 +24,9 @@ from resolvers import imports
 from resolvers.access import Viewer
 from resolvers.changes import apply
 from resolvers.imports import Added, ImportedModel, ImportedVersion
-from rest.shapes import MLFLOW_STAGES
+from rest.shapes import REGISTRY_STAGES
 from store.database import DATABASE_ERRORS, Store, StoreUnavailable
 
-REGISTRY_STAGES = {name: stage for stage, name in MLFLOW_STAGES.items()}
 MODELS_PAGE = 1000  # the most MLflow's registered-models/search answers at once
 MAX_VERSIONS_PAGE = 200_000  # the most its model-versions/search does
 # Sources whose download location only MLflow's server knows (it resolves them when a
@@ -110,7 +109,7 @@ class MlflowSource:
             model_name=fields["name"], version=int(fields["version"]), source=source, download_uri=download_uri,
             created_at=int(fields.get("creation_timestamp", 0)),
             updated_at=int(fields.get("last_updated_timestamp") or fields.get("creation_timestamp", 0)),
-            stage=REGISTRY_STAGES.get(fields.get("current_stage", "None"), fields.get("current_stage")),
+            stage=REGISTRY_STAGES.get(str(fields.get("current_stage", "None")).lower(), fields.get("current_stage")),
             status=fields.get("status", "READY"), status_message=fields.get("status_message") or None,
             # MLflow answers "" for what was never set; here that is null.
             run_id=fields.get("run_id") or None, run_link=fields.get("run_link") or None,
